@@ -1,0 +1,3 @@
+export * from './keystone.ts';
+export * from './account.ts';
+export * from './synnefo-tokens.ts';

@@ -1,0 +1,91 @@
+// Control-plane configuration: defaults, then the JSON config file, then environment
+// variables, then command-line flags.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+const FileConfig = Type.Object({
+  dataDir: Type.Optional(Type.String()),
+  listen: Type.Optional(Type.String({ pattern: '^.+:[0-9]+$' })),
+  databaseUrl: Type.Optional(Type.String()),
+  publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+  region: Type.Optional(Type.String({ minLength: 1 })),
+  tokenTtlSeconds: Type.Optional(Type.Integer({ minimum: 60 })),
+  trustProxy: Type.Optional(Type.Union([Type.Boolean(), Type.String()])),
+  logLevel: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
+  loginThrottle: Type.Optional(Type.Object({
+    maxFailuresPerUser: Type.Integer({ minimum: 1 }),
+    maxFailuresPerAddress: Type.Integer({ minimum: 1 }),
+    windowSeconds: Type.Integer({ minimum: 1 }),
+  })),
+  quotaDefaults: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
+}, { additionalProperties: false });
+export type FileConfig = Static<typeof FileConfig>;
+
+export interface Config {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** A SQLite file path or a postgres:// URL. */
+  databaseUrl: string;
+  /** External base URL used in the catalog; derived from the listen address when unset. */
+  publicUrl: string | null;
+  region: string;
+  tokenTtlSeconds: number;
+  trustProxy: boolean | string;
+  logLevel: string;
+  loginThrottle: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number };
+  /** Operator overrides of resources' system defaults, applied at every start. */
+  quotaDefaults: Record<string, number>;
+}
+
+export interface ConfigSources {
+  dataDir?: string;
+  listen?: string;
+  configFile?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class ConfigError extends Error {}
+
+function splitListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  const host = listen.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(listen.slice(at + 1));
+  if (!host || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`Invalid listen address: ${listen} (expected HOST:PORT)`);
+  return { host, port };
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  let file: FileConfig = {};
+  if (sources.configFile) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(sources.configFile, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`Cannot read config file ${sources.configFile}: ${(error as Error).message}`);
+    }
+    if (!Value.Check(FileConfig, parsed)) {
+      const first = [...Value.Errors(FileConfig, parsed)][0];
+      throw new ConfigError(`Invalid config file ${sources.configFile}: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trim());
+    }
+    file = parsed;
+  }
+  const dataDir = resolve(sources.dataDir ?? file.dataDir ?? './data');
+  const { host, port } = splitListen(sources.listen ?? file.listen ?? '127.0.0.1:8585');
+  return {
+    dataDir,
+    host,
+    port,
+    databaseUrl: env.OCEANOS_DATABASE_URL || file.databaseUrl || join(dataDir, 'db.sqlite'),
+    publicUrl: (env.OCEANOS_PUBLIC_URL || file.publicUrl || null)?.replace(/\/+$/, '') ?? null,
+    region: file.region ?? 'default',
+    tokenTtlSeconds: file.tokenTtlSeconds ?? 24 * 3600,
+    trustProxy: file.trustProxy ?? false,
+    logLevel: env.OCEANOS_LOG_LEVEL || file.logLevel || 'info',
+    loginThrottle: file.loginThrottle ?? { maxFailuresPerUser: 5, maxFailuresPerAddress: 50, windowSeconds: 300 },
+    quotaDefaults: file.quotaDefaults ?? {},
+  };
+}

@@ -1,0 +1,83 @@
+// Which API family answers under which prefix, with which error format, and what each puts
+// in the service catalog.
+import type { ServiceCatalog } from './catalog/catalog.ts';
+import type { ApiFamily, App } from './http/app.ts';
+import type { Authenticate } from './http/auth.ts';
+import { badRequest, cloudFault, keystoneFault } from './http/errors.ts';
+import { keystoneResourceRoutes } from './identity/keystone-resource-routes.ts';
+import { keystoneTokenRoutes } from './identity/keystone-token-routes.ts';
+import { KEYSTONE_VERSION } from './identity/keystone-views.ts';
+import type { IdentityService } from './identity/service.ts';
+import { synnefoTokenRoutes, userCatalogRoutes } from './identity/synnefo-routes.ts';
+import { quotaRoutes } from './quota/routes.ts';
+import type { QuotaService } from './quota/service.ts';
+
+export interface FamilyDeps { identity: IdentityService; quota: QuotaService; catalog: ServiceCatalog; authenticate: Authenticate }
+
+/** Lists the versions under a prefix, answering 300 Multiple Choices as OpenStack does. */
+function versionList(prefix: string, versions: (catalog: ServiceCatalog) => object[], format = keystoneFault): (catalog: ServiceCatalog) => ApiFamily {
+  return (catalog) => ({
+    prefix,
+    format,
+    routes(app: App) {
+      app.get('/', async (_request, reply) => {
+        reply.code(300);
+        return { versions: { values: versions(catalog) } };
+      });
+    },
+  });
+}
+
+/** JSON bodies that may be empty (Synnefo's POST /tokens with no body returns the catalog). */
+function allowEmptyJson(app: App) {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(badRequest('Malformed request body: not valid JSON'), undefined);
+    }
+  });
+}
+
+export function apiFamilies(deps: FamilyDeps): ApiFamily[] {
+  const { catalog } = deps;
+  catalog.register({ type: 'identity', name: 'keystone', synnefoName: 'keystone', path: '/identity/v3', versionId: 'v3', inV2: false });
+  catalog.register({ type: 'identity', name: 'astakos_identity', synnefoName: 'astakos_identity', path: '/identity/v2.0', versionId: 'v2.0', inV3: false });
+  catalog.register({ type: 'account', name: 'astakos_account', synnefoName: 'astakos_account', path: '/account/v1.0', versionId: 'v1.0' });
+
+  const v3 = { ...KEYSTONE_VERSION, links: [{ rel: 'self', href: catalog.url('/identity/v3/') }] };
+  const v2 = { id: 'v2.0', status: 'deprecated', updated: '2014-04-17T00:00:00Z', links: [{ rel: 'self', href: catalog.url('/identity/v2.0/') }] };
+  const account = { id: 'v1.0', status: 'CURRENT', updated: '2013-06-03T00:00:00Z', links: [{ rel: 'self', href: catalog.url('/account/v1.0/') }] };
+
+  return [
+    versionList('/identity', () => [v3, v2])(catalog),
+    {
+      prefix: '/identity/v3',
+      format: keystoneFault,
+      routes(app) {
+        keystoneTokenRoutes(app, deps);
+        keystoneResourceRoutes(app, deps);
+      },
+    },
+    {
+      prefix: '/identity/v2.0',
+      format: cloudFault,
+      routes(app) {
+        allowEmptyJson(app);
+        synnefoTokenRoutes(app, deps);
+      },
+    },
+    versionList('/account', () => [account], cloudFault)(catalog),
+    {
+      prefix: '/account/v1.0',
+      format: cloudFault,
+      routes(app) {
+        app.get('/', async () => ({ version: account }));
+        userCatalogRoutes(app, deps);
+        quotaRoutes(app, deps);
+      },
+    },
+  ];
+}

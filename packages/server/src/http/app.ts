@@ -1,0 +1,116 @@
+// The HTTP edge: one Fastify instance, one encapsulated plugin per API family. Each family
+// brings its routes and its error formatter; this file adds what every family shares:
+// error mapping, 404 and 405 answers, and a one-line access log without tokens.
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import { ApiError, cloudFault, type ErrorFormatter } from './errors.ts';
+
+export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+export interface ApiFamily {
+  /** URL prefix, e.g. `/identity/v3`. */
+  prefix: string;
+  format: ErrorFormatter;
+  routes(app: App): void | Promise<void>;
+}
+
+export interface HttpOptions {
+  logger: Logger;
+  trustProxy: boolean | string;
+  families: ApiFamily[];
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+export async function buildHttpServer(options: HttpOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: options.trustProxy,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: () => `req-${crypto.randomUUID()}`,
+    ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const methodsByUrl = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    // `/prefix` and `/prefix/` are one route to Fastify but may be reported separately.
+    const url = route.url.length > 1 ? route.url.replace(/\/$/, '') : route.url;
+    const methods = methodsByUrl.get(url) ?? new Set<string>();
+    for (const m of [route.method].flat()) methods.add(m);
+    methodsByUrl.set(url, methods);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    // The path only: query strings may carry tokens (Swift temp URLs, Pithos' ?X-Auth-Token).
+    request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  app.setErrorHandler(errorHandler(cloudFault));
+  app.setNotFoundHandler((request, reply) => send(reply, cloudFault, new ApiError('notFound', `No such resource: ${request.url.split('?')[0]}`)));
+
+  for (const family of options.families) {
+    await app.register(async (scope) => {
+      scope.setErrorHandler(errorHandler(family.format));
+      scope.setNotFoundHandler((request, reply) =>
+        send(reply, family.format, new ApiError('notFound', `The resource could not be found: ${request.url.split('?')[0]}`)));
+      await family.routes(scope as App);
+    }, { prefix: family.prefix });
+  }
+  await app.after();
+  addMethodNotAllowed(app, methodsByUrl, options.families);
+  return app;
+}
+
+/** For every known URL, answers 405 (with `Allow`) to the methods it does not serve. */
+function addMethodNotAllowed(app: App, methodsByUrl: Map<string, Set<string>>, families: ApiFamily[]) {
+  for (const [url, methods] of methodsByUrl) {
+    if (methods.has('GET')) methods.add('HEAD');
+    const family = families.filter((f) => url.startsWith(f.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
+    const format = family?.format ?? cloudFault;
+    const allow = [...methods].sort().join(', ');
+    const missing = METHODS.filter((m) => !methods.has(m));
+    if (missing.length === 0) continue;
+    app.route({
+      method: missing as unknown as string[],
+      url,
+      exposeHeadRoute: false,
+      handler: (request, reply) =>
+        send(reply, format, new ApiError('methodNotAllowed', `Method ${request.method} is not allowed on ${url}`, undefined, { allow })),
+    });
+  }
+}
+
+function errorHandler(format: ErrorFormatter) {
+  return (error: FastifyError | ApiError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    send(reply, format, toApiError(error, request));
+  };
+}
+
+function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequest): ApiError {
+  if (error instanceof ApiError) return error;
+  const e = error as FastifyError;
+  if (e.validation) {
+    const first = e.validation[0];
+    const where = first?.instancePath ? `${e.validationContext ?? 'body'}${first.instancePath.replaceAll('/', '.')}` : (e.validationContext ?? 'body');
+    return new ApiError('badRequest', `Invalid input for ${where}: ${first?.message ?? e.message}`);
+  }
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e instanceof SyntaxError) {
+    return new ApiError('badRequest', 'Malformed request body: not valid JSON');
+  }
+  if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new ApiError('badRequest', 'Request body is empty but Content-Type is application/json');
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    const kind = e.statusCode === 413 ? 'overLimit' : e.statusCode === 404 ? 'notFound' : 'badRequest';
+    return new ApiError(kind, e.message, undefined, {}, e.statusCode);
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return new ApiError('internal', `An unexpected error prevented the server from fulfilling your request (request id ${request.id}).`);
+}
+
+function send(reply: FastifyReply, format: ErrorFormatter, error: ApiError) {
+  reply.code(error.status).headers(error.headers).type('application/json');
+  // HEAD answers carry the status and headers only.
+  return reply.send(reply.request.method === 'HEAD' ? undefined : format(error));
+}

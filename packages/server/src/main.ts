@@ -1,0 +1,64 @@
+// The composition root: wires the database, services and HTTP edge. No logic lives here.
+import { pino, type Logger } from 'pino';
+import { ServiceCatalog } from './catalog/catalog.ts';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrate } from './db/migrator.ts';
+import { buildHttpServer, type App } from './http/app.ts';
+import { makeAuthenticate } from './http/auth.ts';
+import { apiFamilies } from './families.ts';
+import { LoginThrottle } from './identity/login-throttle.ts';
+import { IdentityService } from './identity/service.ts';
+import { QuotaService } from './quota/service.ts';
+import { COMPUTE_RESOURCES, IDENTITY_RESOURCES, STORAGE_RESOURCES } from './quota/standard-resources.ts';
+
+export interface ControlPlane {
+  app: App;
+  database: Database;
+  identity: IdentityService;
+  quota: QuotaService;
+  catalog: ServiceCatalog;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function createControlPlane(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<ControlPlane> {
+  const database = openDatabase(config.databaseUrl);
+  try {
+    const applied = await migrate(database);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+
+    const identity = new IdentityService(database, { tokenTtlSeconds: config.tokenTtlSeconds }, new LoginThrottle(config.loginThrottle));
+    const quota = new QuotaService(database, identity);
+    // Compute and storage resources are registered now so that limits can be set before those
+    // services are deployed; each service re-registers its own when it starts.
+    await quota.registerResources([...IDENTITY_RESOURCES, ...COMPUTE_RESOURCES, ...STORAGE_RESOURCES]);
+    for (const [name, value] of Object.entries(config.quotaDefaults)) await quota.setResourceDefaults(name, { systemDefault: value });
+
+    const baseUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
+    const catalog = new ServiceCatalog(baseUrl, config.region);
+    const authenticate = makeAuthenticate(identity);
+    const app = await buildHttpServer({
+      logger,
+      trustProxy: config.trustProxy,
+      families: apiFamilies({ identity, quota, catalog, authenticate }),
+    });
+
+    const purge = setInterval(() => {
+      identity.purgeExpiredTokens().catch((error) => logger.warn({ err: error }, 'token purge failed'));
+    }, 3600_000);
+    purge.unref();
+
+    return {
+      app, database, identity, quota, catalog, logger,
+      async close() {
+        clearInterval(purge);
+        await app.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
