@@ -1,0 +1,66 @@
+// An in-process control plane for API tests, driven with Fastify's inject (no sockets).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createControlPlane, type ControlPlane } from '../../src/main.ts';
+import { bootstrapAdmin } from '../../src/serve.ts';
+
+export const ADMIN_PASSWORD = 'admin-secret-pw';
+
+export interface TestPlane extends ControlPlane {
+  adminToken: string;
+  adminId: string;
+  /** Everything the control plane logged, one JSON line each. */
+  logs: string[];
+  call(method: string, url: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string; remoteAddress?: string }): Promise<Reply>;
+  login(name: string, password: string, scope?: unknown): Promise<string>;
+  createUser(name: string, extra?: Record<string, unknown>): Promise<{ id: string; token: string; password: string }>;
+}
+
+export interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: any; text: string }
+
+export async function startPlane(databaseUrl: string, tweak: (config: Config) => void = () => {}): Promise<TestPlane> {
+  const config = loadConfig({ dataDir: mkdtempSync(join(tmpdir(), 'oceanos-plane-')), listen: '127.0.0.1:8585', env: { OCEANOS_DATABASE_URL: databaseUrl } });
+  config.logLevel = 'info';
+  tweak(config);
+  const logs: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
+  const plane = await createControlPlane(config, pino({ level: config.logLevel }, sink));
+  const admin = await bootstrapAdmin(plane, ADMIN_PASSWORD);
+
+  const call: TestPlane['call'] = async (method, url, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers['x-auth-token'] = options.token;
+    let payload: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await plane.app.inject({ method: method as 'GET', url, headers, payload, remoteAddress: options.remoteAddress });
+    let body: unknown = undefined;
+    try { body = res.body ? JSON.parse(res.body) : undefined; } catch { body = undefined; }
+    return { status: res.statusCode, headers: res.headers as Reply['headers'], body, text: res.body };
+  };
+
+  const login: TestPlane['login'] = async (name, password, scope) => {
+    const res = await call('POST', '/identity/v3/auth/tokens', {
+      body: { auth: { identity: { methods: ['password'], password: { user: { name, domain: { id: 'default' }, password } } }, ...(scope ? { scope } : {}) } },
+    });
+    if (res.status !== 201) throw new Error(`login ${name} failed: ${res.status} ${res.text}`);
+    return res.headers['x-subject-token'] as string;
+  };
+
+  const adminToken = await login('admin', ADMIN_PASSWORD);
+  let n = 0;
+  const createUser: TestPlane['createUser'] = async (name, extra = {}) => {
+    const password = `pw-${name}-${++n}`;
+    const res = await call('POST', '/identity/v3/users', { token: adminToken, body: { user: { name, password, ...extra } } });
+    if (res.status !== 201) throw new Error(`create ${name} failed: ${res.status} ${res.text}`);
+    return { id: res.body.user.id, password, token: await login(name, password) };
+  };
+
+  return Object.assign(plane, { adminToken, adminId: admin.projectId, logs, call, login, createUser });
+}
