@@ -10,7 +10,8 @@ import type { Charge, QuotaService } from './service.ts';
 
 export interface QuotaDeps { quota: QuotaService; identity: IdentityService; authenticate: Authenticate }
 
-const Serial = Type.Object({ serial: Type.Integer({ minimum: 1 }) });
+// Path parameters arrive as strings (bodies are not type-coerced, so neither are these).
+const Serial = Type.Object({ serial: Type.String({ pattern: '^[1-9][0-9]{0,14}$' }) });
 const strip = (value: string, prefix: string) => (value.startsWith(prefix) ? value.slice(prefix.length) : value);
 
 export function quotaRoutes(app: App, { quota, identity, authenticate }: QuotaDeps) {
@@ -65,7 +66,7 @@ export function quotaRoutes(app: App, { quota, identity, authenticate }: QuotaDe
 
   app.get('/commissions/:serial', { schema: { params: Serial } }, async (request) => {
     requireAdmin(await authenticate(request), 'read commissions');
-    const { issuer: _issuer, state: _state, ...commission } = await quota.getCommission(request.params.serial);
+    const { issuer: _issuer, state: _state, ...commission } = await quota.getCommission(Number(request.params.serial));
     return commission;
   });
 
@@ -73,7 +74,7 @@ export function quotaRoutes(app: App, { quota, identity, authenticate }: QuotaDe
     requireAdmin(await authenticate(request), 'resolve commissions');
     const body = request.body as Record<string, unknown>;
     if ('accept' in body && 'reject' in body) throw badRequest('Specify either accept or reject, not both');
-    await quota.resolve(request.params.serial, 'accept' in body ? 'accept' : 'reject');
+    await quota.resolve(Number(request.params.serial), 'accept' in body ? 'accept' : 'reject');
     reply.code(200).send();
   });
 
