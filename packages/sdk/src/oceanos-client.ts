@@ -1,0 +1,44 @@
+// The entry point of the SDK: one object per cloud and token, its calls grouped by API.
+import { AccountApi } from './account-api.ts';
+import { CommissionsApi } from './commissions-api.ts';
+import { HttpTransport, type TransportOptions } from './http-transport.ts';
+import { IdentityApi } from './identity-api.ts';
+import { UsersApi } from './users-api.ts';
+
+export type ClientOptions = TransportOptions;
+
+/**
+ * A client of one oceanos cloud. Without a token only logging in and listing resources work.
+ * Every failing call throws ApiError.
+ *
+ *   const anonymous = new OceanosClient({ url: 'http://127.0.0.1:8585' });
+ *   const session = await anonymous.identity.authenticate({ name: 'alice', password: 'secret' });
+ *   const client = anonymous.withToken(session.token);
+ *   console.log(await client.account.quotas());
+ */
+export class OceanosClient {
+  readonly identity: IdentityApi;
+  readonly users: UsersApi;
+  readonly account: AccountApi;
+  readonly commissions: CommissionsApi;
+  private readonly http: HttpTransport;
+
+  /** Throws TypeError if the URL is not http(s). */
+  constructor(options: ClientOptions | HttpTransport) {
+    this.http = options instanceof HttpTransport ? options : new HttpTransport(options);
+    this.identity = new IdentityApi(this.http);
+    this.users = new UsersApi(this.http);
+    this.account = new AccountApi(this.http);
+    this.commissions = new CommissionsApi(this.http);
+  }
+
+  /** Base URL, without a trailing slash. */
+  get url(): string { return this.http.url; }
+
+  get token(): string | undefined { return this.http.token; }
+
+  /** A client of the same cloud that sends another token. */
+  withToken(token: string | undefined): OceanosClient {
+    return new OceanosClient(this.http.withToken(token));
+  }
+}
