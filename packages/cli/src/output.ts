@@ -1,0 +1,48 @@
+// What commands print: tables for people, JSON (the API's own objects) for scripts.
+import Table from 'cli-table3';
+
+export type OutputFormat = 'table' | 'json';
+export type Cell = string | number | boolean | null | undefined;
+
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+const cell = (value: Cell): string => (value === null || value === undefined || value === '' ? '-' : typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value));
+
+// No colours: they would end up in files and pipes.
+const STYLE = { head: [], border: [] };
+
+export class Output {
+  constructor(private readonly io: Io, readonly format: OutputFormat) {}
+
+  get json(): boolean { return this.format === 'json'; }
+
+  /** Rows under a header line; `data` is what JSON mode prints instead. */
+  table(head: string[], rows: Cell[][], data: unknown): void {
+    if (this.json) return this.printJson(data);
+    const table = new Table({ head, style: STYLE });
+    table.push(...rows.map((row) => row.map(cell)));
+    this.io.stdout(`${table.toString()}\n`);
+  }
+
+  /** One object as "field | value" lines; `data` is what JSON mode prints instead. */
+  record(fields: [string, Cell][], data: unknown): void {
+    if (this.json) return this.printJson(data);
+    const table = new Table({ style: STYLE });
+    table.push(...fields.map(([name, value]) => [name, cell(value)]));
+    this.io.stdout(`${table.toString()}\n`);
+  }
+
+  /** A sentence for people; JSON mode prints `data` if given, else nothing. */
+  message(text: string, data?: unknown): void {
+    if (!this.json) this.io.stdout(`${text}\n`);
+    else if (data !== undefined) this.printJson(data);
+  }
+
+  private printJson(data: unknown): void {
+    this.io.stdout(`${JSON.stringify(data, null, 2)}\n`);
+  }
+}

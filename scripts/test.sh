@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: type check, then every *.test.ts (unit, API on SQLite and
+# PostgreSQL, end to end with real clients). `npm test` runs scripts/setup.sh --test first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/test-postgres.sh
+ensure_test_postgres
+
+echo "test: type check" >&2
+npx --no-install tsc -p tsconfig.json
+
+mapfile -t files < <(find packages test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+echo "test: ${#files[@]} test files" >&2
+node --import tsx --test --test-timeout=300000 "${files[@]}"

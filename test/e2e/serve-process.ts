@@ -1,0 +1,71 @@
+// Runs `oceanos serve` as a real process for end-to-end tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const OCEANOS_BIN = join(ROOT, 'packages', 'cli', 'bin', 'oceanos.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    }).on('error', fail);
+  });
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [OCEANOS_BIN, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => { output += d; });
+  child.stderr!.on('data', (d) => { output += d; });
+  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+  await new Promise<void>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`oceanos serve did not start in 60 s:\n${output}`)), 60_000);
+    const poll = setInterval(() => {
+      if (output.includes('oceanos is serving')) { clearInterval(poll); clearTimeout(timer); ok(); }
+    }, 50);
+    exited.then((code) => { clearInterval(poll); clearTimeout(timer); fail(new Error(`oceanos serve exited with ${code}:\n${output}`)); });
+  });
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      const timeout = new Promise<'timeout'>((ok) => setTimeout(() => ok('timeout'), 15_000));
+      const result = await Promise.race([exited, timeout]);
+      if (result === 'timeout') {
+        child.kill('SIGKILL');
+        throw new Error('oceanos serve did not stop within 15 s of SIGTERM');
+      }
+      return result;
+    },
+  };
+}
+
+/** Reads `export K=V` lines of an openrc file into an environment. */
+export function readOpenrc(path: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
+    if (!m) continue;
+    env[m[1]!] = m[2]!.startsWith("'") ? m[2]!.slice(1, -1).replaceAll("'\\''", "'") : m[2]!;
+  }
+  return env;
+}
