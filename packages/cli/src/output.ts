@@ -12,8 +12,9 @@ export interface Io {
 
 const cell = (value: Cell): string => (value === null || value === undefined || value === '' ? '-' : typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value));
 
-// No colours: they would end up in files and pipes.
+// No colours (they would end up in files and pipes) and no rules between rows.
 const STYLE = { head: [], border: [] };
+const CHARS = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
 export class Output {
   constructor(private readonly io: Io, readonly format: OutputFormat) {}
@@ -23,15 +24,18 @@ export class Output {
   /** Rows under a header line; `data` is what JSON mode prints instead. */
   table(head: string[], rows: Cell[][], data: unknown): void {
     if (this.json) return this.printJson(data);
-    const table = new Table({ head, style: STYLE });
+    const table = new Table({ head, style: STYLE, chars: CHARS });
     table.push(...rows.map((row) => row.map(cell)));
-    this.io.stdout(`${table.toString()}\n`);
+    // cli-table3 rules either every row or none; only the header's is wanted.
+    const lines = table.toString().split('\n');
+    lines.splice(2, 0, lines[0]!.replace('┌', '├').replaceAll('┬', '┼').replace('┐', '┤'));
+    this.io.stdout(`${lines.join('\n')}\n`);
   }
 
   /** One object as "field | value" lines; `data` is what JSON mode prints instead. */
   record(fields: [string, Cell][], data: unknown): void {
     if (this.json) return this.printJson(data);
-    const table = new Table({ style: STYLE });
+    const table = new Table({ style: STYLE, chars: CHARS });
     table.push(...fields.map(([name, value]) => [name, cell(value)]));
     this.io.stdout(`${table.toString()}\n`);
   }

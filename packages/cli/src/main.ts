@@ -1,0 +1,80 @@
+// `oceanos <noun> <verb>`: assembles the commands and turns every failure into one line on
+// stderr and an exit code (0 ok, 1 the request failed, 2 the command line is wrong).
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from '@commander-js/extra-typings';
+import { ApiError } from '@oceanos/sdk';
+import { registerAdminQuotaCommands } from './commands/admin-quota.ts';
+import { registerAdminResourceCommands } from './commands/admin-resource.ts';
+import { registerAdminUserCommands } from './commands/admin-user.ts';
+import { registerConfigCommands } from './commands/config.ts';
+import { registerQuotaCommands } from './commands/quota.ts';
+import { registerResourceCommands } from './commands/resource.ts';
+import { registerUserCommands } from './commands/user.ts';
+import { Context } from './context.ts';
+import type { Io } from './output.ts';
+import { CliError, UsageError } from './usage-error.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const processIo = (): Io => ({
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+});
+
+function buildProgram(io: Io) {
+  const program = new Command('oceanos')
+    .description('Command line client of an oceanos cloud (`oceanos serve` runs one)')
+    .version(VERSION)
+    // Set before adding subcommands, which inherit them: commander must neither exit nor print to the console itself.
+    .exitOverride()
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      outputError: (text, write) => write(text.replace(/^error: /, 'oceanos: ')),
+    })
+    .option('--cloud <name>', 'cloud of the config file to use (default: $OCEANOS_CLOUD, then default_cloud)')
+    .option('--url <url>', 'base URL of the cloud (default: $OCEANOS_URL, then the config file)')
+    .option('--token <token>', 'token to send (default: $OCEANOS_TOKEN, then the config file)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json'] as const).default('table' as const));
+  const ctx = new Context(io, () => program.opts());
+
+  registerConfigCommands(program, ctx);
+  registerUserCommands(program, ctx);
+  registerQuotaCommands(program, ctx);
+  registerResourceCommands(program, ctx);
+  const admin = program.command('admin').description('cloud administration (needs an admin token)');
+  registerAdminUserCommands(admin, ctx);
+  registerAdminQuotaCommands(admin, ctx);
+  registerAdminResourceCommands(admin, ctx);
+  program.addHelpText('after', '\nWithout a token, a sourced admin-openrc.sh (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD) is used to log in.');
+  return { program, ctx };
+}
+
+/** Runs one command line (without `node` and the script). Never exits the process. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const { program, ctx } = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    return report(error, ctx);
+  }
+}
+
+function report(error: unknown, ctx: Context): number {
+  const fail = (message: string, code: number) => {
+    ctx.io.stderr(`oceanos: ${message}\n`);
+    return code;
+  };
+  // Commander has already printed its message (or the help).
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof UsageError) return fail(error.message, 2);
+  if (error instanceof ApiError) {
+    const hint = error.kind === 'unauthorized' && ctx.tokenSource === 'config' ? ' Log in again: oceanos user authenticate --name NAME' : '';
+    return fail(`${error.describe()}${hint}`, 1);
+  }
+  if (error instanceof CliError) return fail(error.message, 1);
+  const e = error as Error;
+  return fail(`unexpected error: ${ctx.io.env.OCEANOS_DEBUG ? e.stack : e.message}`, 1);
+}
