@@ -91,8 +91,7 @@ test('a commission over the limit is a 413 overLimit with the numbers in data', 
   assert.equal((await daveClient.account.quotas())[dave.default_project_id]?.['cyclades.vm']?.usage, 2);
 });
 
-// The server validates `:serial` as an integer without coercing the path string, so it
-// answers 400 to every serial. Remove `todo` once the server is fixed.
+// Regression: path serials once failed validation (400) because they arrive as strings.
 test('a commission is read, then accepted, by serial', async () => {
   const serial = await admin.commissions.issue({ provisions: [{ holder: dave.id, source: null, resource: 'cyclades.cpu', quantity: 1 }] });
   assert.equal((await admin.commissions.get(serial)).serial, serial);

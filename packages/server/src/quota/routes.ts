@@ -35,7 +35,7 @@ export function quotaRoutes(app: App, { quota, identity, authenticate }: QuotaDe
   app.get('/service_quotas', async (request) => {
     requireAdmin(await authenticate(request), 'read other users\' quotas');
     const { user } = request.query as { user?: string };
-    const users = user === undefined ? await identity.listUsers() : [await identity.getUser(user)];
+    const users = user === undefined ? await identity.listUsers() : [await identity.findUser(user)];
     const out: Record<string, unknown> = {};
     for (const u of users) out[u.id] = await quota.quotasOf(u.id);
     return out;

@@ -181,7 +181,9 @@ export class QuotaService {
     const limit = (await store.effectiveLimit(trx, key)) ?? 0;
     const releasing = charge.quantity < 0;
     const usage = releasing ? (h?.usage_min ?? 0) : (h?.usage_max ?? 0);
-    const scope = key.source === '' ? `project ${charge.projectId}` : `user ${charge.userId} in project ${charge.projectId}`;
+    // A system project has the user's UUID and a single member: name the user.
+    const scope = charge.projectId === charge.userId ? `user ${charge.userId}`
+      : key.source === '' ? `project ${charge.projectId}` : `user ${charge.userId} in project ${charge.projectId}`;
     const message = releasing
       ? `Cannot release ${-charge.quantity} of ${charge.resource} for ${scope}: only ${usage} in use`
       : `Resource ${charge.resource} limit exceeded for ${scope}: limit ${limit}, in use or pending ${usage}, requested ${charge.quantity}`;
