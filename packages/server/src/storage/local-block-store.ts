@@ -1,0 +1,122 @@
+// Blocks as files under DIR/blocks/ab/cd/<hash>, holding the block without its trailing
+// zeros (an all-zero block is an empty file). A write goes to a temporary file that is
+// fsynced and renamed into place, so a crash never leaves a partial block under a valid name.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, opendir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BlockNotFoundError, isBlockHash, type BlockStore, type StoredBlock } from './block-store.ts';
+import { BLOCK_SIZE, blockHash, trimTrailingZeros } from './hashing.ts';
+
+export class LocalBlockStore implements BlockStore {
+  private readonly tmpDir: string;
+  private readonly knownDirs = new Set<string>();
+
+  constructor(private readonly root: string, private readonly blockSize = BLOCK_SIZE) {
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  private pathOf(hash: string): string {
+    if (!isBlockHash(hash)) throw new BlockNotFoundError(hash);
+    return join(this.root, hash.slice(0, 2), hash.slice(2, 4), hash);
+  }
+
+  async missing(hashes: string[]): Promise<string[]> {
+    const unique = [...new Set(hashes)];
+    const present = await Promise.all(unique.map((h) => isBlockHash(h) ? stat(this.pathOf(h)).then(() => true, () => false) : false));
+    return unique.filter((_, i) => !present[i]);
+  }
+
+  async touch(hashes: string[]): Promise<string[]> {
+    const now = new Date();
+    const unique = [...new Set(hashes)];
+    const ok = await Promise.all(unique.map((h) => isBlockHash(h) ? utimes(this.pathOf(h), now, now).then(() => true, () => false) : false));
+    return unique.filter((_, i) => !ok[i]);
+  }
+
+  async put(block: Buffer): Promise<string> {
+    if (block.length > this.blockSize) throw new RangeError(`block of ${block.length} bytes exceeds the block size ${this.blockSize}`);
+    const hash = blockHash(block);
+    const target = this.pathOf(hash);
+    if ((await this.touch([hash])).length === 0) return hash;
+    await this.ensureDir(this.tmpDir);
+    await this.ensureDir(join(this.root, hash.slice(0, 2), hash.slice(2, 4)));
+    const tmp = join(this.tmpDir, `${hash}.${randomBytes(6).toString('hex')}`);
+    const file = await open(tmp, 'wx', 0o600);
+    try {
+      await file.writeFile(trimTrailingZeros(block));
+      await file.sync();
+    } catch (error) {
+      await file.close();
+      await rm(tmp, { force: true });
+      throw error;
+    }
+    await file.close();
+    try {
+      await rename(tmp, target);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+    await this.syncDir(join(this.root, hash.slice(0, 2), hash.slice(2, 4)));
+    return hash;
+  }
+
+  async get(hash: string, length: number): Promise<Buffer> {
+    let stored: Buffer;
+    try {
+      stored = await readFile(this.pathOf(hash));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlockNotFoundError(hash);
+      throw error;
+    }
+    if (stored.length >= length) return stored.length === length ? stored : stored.subarray(0, length);
+    const padded = Buffer.alloc(length);
+    stored.copy(padded);
+    return padded;
+  }
+
+  async delete(hash: string): Promise<void> {
+    await rm(this.pathOf(hash), { force: true });
+  }
+
+  async *list(): AsyncIterable<StoredBlock> {
+    for (const first of await this.subdirs(this.root)) {
+      if (first === 'tmp') continue;
+      for (const second of await this.subdirs(join(this.root, first))) {
+        const dir = await opendir(join(this.root, first, second));
+        for await (const entry of dir) {
+          if (!entry.isFile() || !isBlockHash(entry.name)) continue;
+          const info = await stat(join(this.root, first, second, entry.name)).catch(() => null);
+          if (info) yield { hash: entry.name, storedAt: info.mtime };
+        }
+      }
+    }
+  }
+
+  private async subdirs(dir: string): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const entry of await opendir(dir)) if (entry.isDirectory() && /^[0-9a-f]{2}$|^tmp$/.test(entry.name)) out.push(entry.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    return out.sort();
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    this.knownDirs.add(dir);
+  }
+
+  /** Makes a rename durable: the directory entry itself must reach the disk. */
+  private async syncDir(dir: string): Promise<void> {
+    const handle = await open(dir, constants.O_RDONLY);
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
