@@ -1,3 +1,4 @@
 export * from './keystone.ts';
 export * from './account.ts';
 export * from './synnefo-tokens.ts';
+export * from './pithos-hashing.ts';

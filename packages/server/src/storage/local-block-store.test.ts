@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { BlockNotFoundError } from './block-store.ts';
-import { blockHash } from './hashing.ts';
+import { blockHash } from '@oceanos/contract';
 import { LocalBlockStore } from './local-block-store.ts';
 
 const fresh = () => {

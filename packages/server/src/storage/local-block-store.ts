@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, opendir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlockNotFoundError, isBlockHash, type BlockStore, type StoredBlock } from './block-store.ts';
-import { BLOCK_SIZE, blockHash, trimTrailingZeros } from './hashing.ts';
+import { BLOCK_SIZE, blockHash, trimTrailingZeros } from '@oceanos/contract';
 
 export class LocalBlockStore implements BlockStore {
   private readonly tmpDir: string;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { it } from 'node:test';
 import { createHash } from 'node:crypto';
-import { BLOCK_SIZE, blockCount, blockHash, blockLength, merkleRoot, splitBlocks } from './hashing.ts';
+import { BLOCK_SIZE, blockCount, blockHash, blockLength, merkleRoot, splitBlocks } from './pithos-hashing.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 

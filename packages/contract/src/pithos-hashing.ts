@@ -1,6 +1,6 @@
-// Pithos' content addressing (reference §2): files are cut into 4 MiB blocks; a block's name
-// is the SHA-256 of its bytes with trailing zero bytes trimmed; an object's hash
-// (X-Object-Hash) is the Merkle root of its block hashes.
+// Pithos' content addressing (reference §2), shared by server and clients: files are cut
+// into 4 MiB blocks; a block's name is the SHA-256 of its bytes with trailing zero bytes
+// trimmed; an object's hash (X-Object-Hash) is the Merkle root of its block hashes.
 import { createHash } from 'node:crypto';
 
 export const BLOCK_SIZE = 4 * 1024 * 1024;
