@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { it } from 'node:test';
 import { createHash } from 'node:crypto';
-import { BLOCK_SIZE, blockCount, blockHash, blockLength, merkleRoot, splitBlocks } from './pithos-hashing.ts';
+import { BLOCK_SIZE, blockCount, blockHash, blockHashAsync, blockLength, merkleRoot, splitBlocks } from './pithos-hashing.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -43,4 +43,10 @@ it('derives block lengths from the object size', () => {
   assert.equal(blockCount(BLOCK_SIZE + 1), 2);
   assert.equal(blockLength(BLOCK_SIZE + 3, 0), BLOCK_SIZE);
   assert.equal(blockLength(BLOCK_SIZE + 3, 1), 3);
+});
+
+it('hashes the same off the event loop', async () => {
+  for (const block of [Buffer.from('hello\0\0'), Buffer.alloc(64), Buffer.from([0, 7, 0, 0])]) {
+    assert.equal(await blockHashAsync(block), blockHash(block));
+  }
 });

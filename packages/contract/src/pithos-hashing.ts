@@ -66,3 +66,12 @@ export async function* splitBlocks(chunks: AsyncIterable<Buffer | Uint8Array>, b
   }
   if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
+
+/**
+ * Same as blockHash, but computed by WebCrypto, which runs in libuv's thread pool: several
+ * blocks in flight hash in parallel, off the event loop.
+ */
+export async function blockHashAsync(block: Buffer): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', trimTrailingZeros(block));
+  return Buffer.from(digest).toString('hex');
+}

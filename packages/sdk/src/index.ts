@@ -5,3 +5,4 @@ export { IdentityApi, type PasswordCredentials, type RenewedToken, type Session 
 export { UsersApi, type NewUser, type UserPatch } from './users-api.ts';
 export { AccountApi, type UserQuotas } from './account-api.ts';
 export { CommissionsApi } from './commissions-api.ts';
+export { hashFile, type FileHashmap, type HashFileOptions } from './file-hasher.ts';
