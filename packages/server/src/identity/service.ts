@@ -322,20 +322,25 @@ export class IdentityService {
 
   /** Resolves a token; throws 401 if it is unknown, expired, revoked or its user is disabled. */
   async validateToken(token: string): Promise<TokenInfo> {
-    const record = await store.findToken(this.db, tokenHash(token));
-    if (!record || record.revoked || record.expires_at <= new Date().toISOString()) throw unauthorized('The token is invalid, expired or revoked.');
-    const userRow = await store.findUserById(this.db, record.user_id);
-    if (!userRow || userRow.enabled !== 1) throw unauthorized('The token is invalid, expired or revoked.');
-    const assignments = await store.listAssignments(this.db, { userId: record.user_id });
-    const user = toUserView(userRow, assignments.some((a) => a.role_name === 'admin'));
-    let project: ProjectView | null = null;
-    if (record.project_id !== null) {
-      const row = await store.findProjectById(this.db, record.project_id);
-      if (!row || row.enabled !== 1) throw unauthorized('The token is scoped to a project that is disabled or gone.');
-      project = toProjectView(row);
+    const r = await store.findTokenWithOwner(this.db, tokenHash(token));
+    if (!r || r.revoked || r.expires_at <= new Date().toISOString() || r.user_enabled !== 1) {
+      throw unauthorized('The token is invalid, expired or revoked.');
     }
-    const roles = assignments.filter((a) => a.project_id === record.project_id).map((a) => ({ id: a.role_id, name: a.role_name }));
-    return { user, project, roles, methods: record.methods.split(','), issuedAt: record.issued_at, expiresAt: record.expires_at, auditId: record.audit_id };
+    const assignments = await store.listAssignments(this.db, { userId: r.user_id });
+    const user = toUserView({
+      id: r.user_id, name: r.user_name, email: r.user_email, display_name: r.user_display_name, description: r.user_description,
+      password_hash: null, enabled: r.user_enabled, created_at: r.user_created_at, updated_at: r.user_updated_at,
+    }, assignments.some((a) => a.role_name === 'admin'));
+    let project: ProjectView | null = null;
+    if (r.project_id !== null) {
+      if (r.project_name === null || r.project_enabled !== 1) throw unauthorized('The token is scoped to a project that is disabled or gone.');
+      project = toProjectView({
+        id: r.project_id, name: r.project_name, description: r.project_description ?? '', enabled: r.project_enabled,
+        is_system: r.project_is_system ?? 0, created_at: r.project_created_at ?? '',
+      });
+    }
+    const roles = assignments.filter((a) => a.project_id === r.project_id).map((a) => ({ id: a.role_id, name: a.role_name }));
+    return { user, project, roles, methods: r.methods.split(','), issuedAt: r.issued_at, expiresAt: r.expires_at, auditId: r.audit_id };
   }
 
   async revokeToken(token: string): Promise<void> {

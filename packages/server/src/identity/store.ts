@@ -107,8 +107,21 @@ export async function isAdmin(ex: Executor, userId: string): Promise<boolean> {
 
 export const insertToken = (ex: Executor, row: TokenRecord) => ex.insertInto('tokens').values(row).execute();
 
-export const findToken = (ex: Executor, hash: string) =>
-  ex.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+/** A token with its user and, when scoped, its project: one round trip per validation. */
+export const findTokenWithOwner = (ex: Executor, hash: string) =>
+  ex.selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .leftJoin('projects', 'projects.id', 'tokens.project_id')
+    .select([
+      'tokens.user_id', 'tokens.project_id', 'tokens.methods', 'tokens.audit_id', 'tokens.issued_at', 'tokens.expires_at', 'tokens.revoked',
+      'users.name as user_name', 'users.email as user_email', 'users.display_name as user_display_name',
+      'users.description as user_description', 'users.enabled as user_enabled',
+      'users.created_at as user_created_at', 'users.updated_at as user_updated_at',
+      'projects.name as project_name', 'projects.description as project_description', 'projects.enabled as project_enabled',
+      'projects.is_system as project_is_system', 'projects.created_at as project_created_at',
+    ])
+    .where('tokens.hash', '=', hash)
+    .executeTakeFirst();
 
 export const revokeToken = (ex: Executor, hash: string) =>
   ex.updateTable('tokens').set({ revoked: 1 }).where('hash', '=', hash).where('revoked', '=', 0).executeTakeFirst();
