@@ -15,17 +15,17 @@ import type { QuotaService } from './quota/service.ts';
 export interface FamilyDeps { identity: IdentityService; quota: QuotaService; catalog: ServiceCatalog; authenticate: Authenticate }
 
 /** Lists the versions under a prefix, answering 300 Multiple Choices as OpenStack does. */
-function versionList(prefix: string, versions: (catalog: ServiceCatalog) => object[], format = keystoneFault): (catalog: ServiceCatalog) => ApiFamily {
-  return (catalog) => ({
+function versionList(prefix: string, values: object[], format = keystoneFault): ApiFamily {
+  return {
     prefix,
     format,
     routes(app: App) {
       app.get('/', async (_request, reply) => {
         reply.code(300);
-        return { versions: { values: versions(catalog) } };
+        return { versions: { values } };
       });
     },
-  });
+  };
 }
 
 /** JSON bodies that may be empty (Synnefo's POST /tokens with no body returns the catalog). */
@@ -52,7 +52,7 @@ export function apiFamilies(deps: FamilyDeps): ApiFamily[] {
   const account = { id: 'v1.0', status: 'CURRENT', updated: '2013-06-03T00:00:00Z', links: [{ rel: 'self', href: catalog.url('/account/v1.0/') }] };
 
   return [
-    versionList('/identity', () => [v3, v2])(catalog),
+    versionList('/identity', [v3, v2]),
     {
       prefix: '/identity/v3',
       format: keystoneFault,
@@ -69,7 +69,7 @@ export function apiFamilies(deps: FamilyDeps): ApiFamily[] {
         synnefoTokenRoutes(app, deps);
       },
     },
-    versionList('/account', () => [account], cloudFault)(catalog),
+    versionList('/account', [account], cloudFault),
     {
       prefix: '/account/v1.0',
       format: cloudFault,

@@ -3,8 +3,8 @@
 import { AuthRequest } from '@oceanos/contract';
 import type { ServiceCatalog } from '../catalog/catalog.ts';
 import type { App } from '../http/app.ts';
-import { requireSelfOrAdmin, type Authenticate } from '../http/auth.ts';
-import { badRequest, notFound, unauthorized, ApiError } from '../http/errors.ts';
+import { inspectSubjectToken, type Authenticate } from '../http/auth.ts';
+import { badRequest, notFound, unauthorized } from '../http/errors.ts';
 import { domainView, KEYSTONE_VERSION, listLinks, projectView, tokenView } from './keystone-views.ts';
 import { DEFAULT_DOMAIN, type IdentityService, type ScopeRequest, type TokenInfo } from './service.ts';
 
@@ -60,15 +60,7 @@ export function keystoneTokenRoutes(app: App, { identity, catalog, authenticate 
     const caller = await authenticate(request);
     const token = request.headers['x-subject-token'];
     if (typeof token !== 'string' || token.length === 0) throw badRequest('The X-Subject-Token header is required');
-    let info: TokenInfo;
-    try {
-      info = token === caller.token ? caller : await identity.validateToken(token);
-    } catch (error) {
-      if (error instanceof ApiError && error.kind === 'unauthorized') throw notFound('Could not find token');
-      throw error;
-    }
-    requireSelfOrAdmin(caller, info.user.id, 'identity:validate_token');
-    return { token, info };
+    return { token, info: await inspectSubjectToken(identity, caller, token, 'identity:validate_token') };
   }
 
   app.get('/auth/tokens', async (request, reply) => {

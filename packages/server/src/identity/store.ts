@@ -1,21 +1,12 @@
 // Queries on the identity tables. Only identity/service.ts calls these.
-import type { Executor, ProjectsTable, UsersTable } from '../db/schema.ts';
+import type { Executor, ProjectsTable, RolesTable, TokensTable, UsersTable } from '../db/schema.ts';
 
 export type UserRow = UsersTable;
 export type ProjectRow = ProjectsTable;
-export interface RoleRow { id: string; name: string }
+export type RoleRow = RolesTable;
 export interface AssignmentRow { user_id: string; project_id: string; role_id: string; role_name: string }
 
-export interface TokenRecord {
-  hash: string;
-  user_id: string;
-  project_id: string | null;
-  methods: string;
-  audit_id: string;
-  issued_at: string;
-  expires_at: string;
-  revoked: number;
-}
+export type TokenRecord = TokensTable;
 
 // ---- users
 

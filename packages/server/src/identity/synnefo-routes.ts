@@ -3,15 +3,15 @@
 import { V2AuthRequest, type V2Access } from '@oceanos/contract';
 import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
-import { requireSelfOrAdmin } from '../http/auth.ts';
+import { inspectSubjectToken, requireSelfOrAdmin } from '../http/auth.ts';
 import { ApiError, notFound, unauthorized } from '../http/errors.ts';
 import type { KeystoneDeps } from './keystone-token-routes.ts';
-import type { AuthContext, IdentityService, ScopeRequest, TokenInfo } from './service.ts';
+import { SYSTEM_PROJECT_PREFIX, type AuthContext, type IdentityService, type ScopeRequest, type TokenInfo } from './service.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function accessView(info: TokenInfo, token: string, deps: KeystoneDeps): V2Access {
-  const tenant = info.project ?? { id: info.user.defaultProjectId, name: `system:${info.user.id}` };
+  const tenant = info.project ?? { id: info.user.defaultProjectId, name: `${SYSTEM_PROJECT_PREFIX}${info.user.id}` };
   return {
     access: {
       token: { id: token, expires: info.expiresAt, tenant: { id: tenant.id, name: tenant.name } },
@@ -63,14 +63,7 @@ export function synnefoTokenRoutes(app: App, deps: KeystoneDeps) {
   app.get('/tokens/:token', { schema: { params: Type.Object({ token: Type.String({ minLength: 1 }) }) } }, async (request) => {
     const subject = request.params.token;
     const caller: AuthContext = request.headers['x-auth-token'] ? await authenticate(request) : { token: subject, ...(await identity.validateToken(subject)) };
-    let info: TokenInfo;
-    try {
-      info = subject === caller.token ? caller : await identity.validateToken(subject);
-    } catch (error) {
-      if (error instanceof ApiError && error.kind === 'unauthorized') throw notFound('Token not found');
-      throw error;
-    }
-    requireSelfOrAdmin(caller, info.user.id, 'validate another user\'s token');
+    const info = await inspectSubjectToken(identity, caller, subject, 'validate another user\'s token');
     const { belongsTo } = request.query as { belongsTo?: string };
     if (!(await matchesTenant(identity, info, belongsTo))) throw notFound(`Token does not belong to ${belongsTo}`);
     return accessView(info, subject, deps);

@@ -66,8 +66,7 @@ export function quotaRoutes(app: App, { quota, identity, authenticate }: QuotaDe
 
   app.get('/commissions/:serial', { schema: { params: Serial } }, async (request) => {
     requireAdmin(await authenticate(request), 'read commissions');
-    const { issuer: _issuer, state: _state, ...commission } = await quota.getCommission(Number(request.params.serial));
-    return commission;
+    return quota.getCommission(Number(request.params.serial));
   });
 
   app.post('/commissions/:serial/action', { schema: { params: Serial, body: CommissionAction } }, async (request, reply) => {

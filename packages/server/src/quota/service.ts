@@ -229,12 +229,12 @@ export class QuotaService {
     return store.pendingSerials(this.db, issuer);
   }
 
-  async getCommission(serial: number): Promise<Commission & { issuer: string; state: string }> {
+  async getCommission(serial: number): Promise<Commission> {
     const row = await store.findCommission(this.db, serial);
     if (!row) throw notFound(`serial ${serial} does not exist`);
     const provisions = (await store.provisionsOf(this.db, serial)).map((p) =>
       provisionOf({ userId: p.user_id, projectId: p.project_id, resource: p.resource, quantity: p.quantity }));
-    return { serial: Number(row.serial), issue_time: row.issue_time, name: row.name, provisions, issuer: row.issuer, state: row.state };
+    return { serial: Number(row.serial), issue_time: row.issue_time, name: row.name, provisions };
   }
 
   /** Deletion guard: a user still holding resources or with pending commissions stays. */
