@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what oceanos needs on Debian. Always: the npm packages (and the compiler that
 # better-sqlite3 may need). With --test: the Debian packages the test suite drives
-# (python3-openstackclient, PostgreSQL). Safe to run again: it skips what is in place.
+# (python3-openstackclient, python3-swiftclient, rclone, PostgreSQL). Safe to run again: it
+# skips what is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +42,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 if $want_test; then
-  apt_install python3-openstackclient
+  apt_install python3-openstackclient python3-swiftclient rclone
   # A PostgreSQL server for the production-dialect tests, unless one is already reachable.
   if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     apt_install postgresql

@@ -2,11 +2,13 @@
 // stderr and an exit code (0 ok, 1 the request failed, 2 the command line is wrong).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
-import { ApiError } from '@oceanos/sdk';
+import { ApiError, TransferError } from '@oceanos/sdk';
 import { registerAdminQuotaCommands } from './commands/admin-quota.ts';
 import { registerAdminResourceCommands } from './commands/admin-resource.ts';
 import { registerAdminUserCommands } from './commands/admin-user.ts';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerContainerCommands } from './commands/container.ts';
+import { registerFileCommands } from './commands/file.ts';
 import { registerQuotaCommands } from './commands/quota.ts';
 import { registerResourceCommands } from './commands/resource.ts';
 import { registerUserCommands } from './commands/user.ts';
@@ -20,6 +22,7 @@ const processIo = (): Io => ({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
+  stderrColumns: process.stderr.isTTY ? process.stderr.columns || 80 : undefined,
 });
 
 function buildProgram(io: Io) {
@@ -43,6 +46,8 @@ function buildProgram(io: Io) {
   registerUserCommands(program, ctx);
   registerQuotaCommands(program, ctx);
   registerResourceCommands(program, ctx);
+  registerContainerCommands(program, ctx);
+  registerFileCommands(program, ctx);
   const admin = program.command('admin').description('cloud administration (needs an admin token)');
   registerAdminUserCommands(admin, ctx);
   registerAdminQuotaCommands(admin, ctx);
@@ -74,7 +79,7 @@ function report(error: unknown, ctx: Context): number {
     const hint = error.kind === 'unauthorized' && ctx.tokenSource === 'config' ? ' Log in again: oceanos user authenticate --name NAME' : '';
     return fail(`${error.describe()}${hint}`, 1);
   }
-  if (error instanceof CliError) return fail(error.message, 1);
+  if (error instanceof CliError || error instanceof TransferError) return fail(error.message, 1);
   const e = error as Error;
   return fail(`unexpected error: ${ctx.io.env.OCEANOS_DEBUG ? e.stack : e.message}`, 1);
 }

@@ -8,6 +8,8 @@ export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Width of stderr when it is a terminal (progress bars are drawn only then). */
+  stderrColumns?: number;
 }
 
 const cell = (value: Cell): string => (value === null || value === undefined || value === '' ? '-' : typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value));

@@ -1,7 +1,7 @@
 // Computes a local file's Pithos hashmap (what `file upload` sends before any data), reading
 // block by block and hashing several blocks at once off the event loop.
 import { open } from 'node:fs/promises';
-import { BLOCK_SIZE, blockHashAsync, merkleRoot } from '@oceanos/contract';
+import { BLOCK_SIZE, blockHashAsync, merkleRoot } from '@oceanos/contract/pithos-hashing';
 
 export interface FileHashmap {
   bytes: number;

@@ -1,5 +1,6 @@
 // JSON over HTTP with the X-Auth-Token header. Every failure, from a refused connection to a
 // 4xx answer, comes out as an ApiError.
+import { sendBytes } from './binary-post.ts';
 import { ApiError } from './api-error.ts';
 
 export type Fetch = typeof globalThis.fetch;
@@ -19,6 +20,18 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+export interface RawRequestOptions {
+  query?: Record<string, string | undefined>;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string;
+  /** Statuses besides 2xx that are answers rather than errors (e.g. 409 listing missing blocks). */
+  allow?: number[];
+  /** The caller streams the body: time only the wait for the headers, not the transfer. */
+  stream?: boolean;
+  /** Overrides the transport's timeout for this request. */
+  timeoutMs?: number;
+}
+
 export interface HttpResponse<T> {
   status: number;
   headers: Headers;
@@ -30,7 +43,7 @@ export class HttpTransport {
   readonly url: string;
   readonly token: string | undefined;
   private readonly fetch: Fetch;
-  private readonly timeoutMs: number;
+  readonly timeoutMs: number;
 
   /** Throws TypeError if `url` is not an http(s) URL. */
   constructor(options: TransportOptions) {
@@ -51,39 +64,66 @@ export class HttpTransport {
     return new HttpTransport({ url: this.url, token, fetch: this.fetch, timeoutMs: this.timeoutMs });
   }
 
-  /** Sends one request; resolves on 2xx, throws ApiError otherwise. */
+  /** Sends one JSON request; resolves on 2xx, throws ApiError otherwise. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
-    const url = this.url + path + queryString(options.query);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (this.token) headers['x-auth-token'] = this.token;
     // Only requests with a body say it is JSON: the server refuses an empty JSON body.
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const response = await this.send(method, path, { query: options.query, headers, body });
+    return { status: response.status, headers: response.headers, body: await readJson<T>(response, method, this.url) };
+  }
+
+  /**
+   * Sends one request with any body and returns the answer with its body unread. Throws
+   * ApiError when no answer comes or its status is neither 2xx nor in `allow`.
+   */
+  async send(method: string, path: string, options: RawRequestOptions = {}): Promise<Response> {
+    const url = this.url + path + queryString(options.query);
+    const headers: Record<string, string> = { ...options.headers };
+    if (this.token) headers['x-auth-token'] = this.token;
+    // A streamed body may take as long as it takes: only the wait for the headers is timed.
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const headersTimeout = new AbortController();
+    const timer = options.stream ? setTimeout(() => headersTimeout.abort(new DOMException('no answer', 'TimeoutError')), timeoutMs) : undefined;
     let response: Response;
+    try {
+      response = options.body instanceof Uint8Array && this.fetch === globalThis.fetch
+        ? await sendBytes(url, method, headers, options.body, timeoutMs)
+        : await this.fetch(url, { method, headers, body: options.body, signal: options.stream ? headersTimeout.signal : AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw ApiError.unreachable(this.url, error, method);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.ok || options.allow?.includes(response.status)) return response;
     let text: string;
     try {
-      response = await this.fetch(url, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
       text = await response.text();
     } catch (error) {
       throw ApiError.unreachable(this.url, error, method);
     }
-    if (!response.ok) throw ApiError.fromResponse(response.status, text, { method, url });
-    let body: unknown;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      throw new ApiError({ status: response.status, kind: 'unexpected', title: 'Bad answer', message: `${method} ${url} answered with something that is not JSON`, method, url });
-    }
-    return { status: response.status, headers: response.headers, body: body as T };
+    throw ApiError.fromResponse(response.status, text, { method, url });
   }
 
   /** Like request(), returning the body only. */
   async json<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
     return (await this.request<T>(method, path, options)).body;
+  }
+}
+
+/** Reads a JSON body (undefined when empty). Throws ApiError if it is cut short or not JSON. */
+export async function readJson<T>(response: Response, method: string, baseUrl: string): Promise<T> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw ApiError.unreachable(baseUrl, error, method);
+  }
+  try {
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  } catch {
+    throw new ApiError({ status: response.status, kind: 'unexpected', title: 'Bad answer', message: `${method} ${response.url || baseUrl} answered with something that is not JSON`, method, url: response.url || baseUrl });
   }
 }
 

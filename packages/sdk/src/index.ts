@@ -1,8 +1,17 @@
 export { OceanosClient, type ClientOptions } from './oceanos-client.ts';
 export { ApiError, type ApiErrorDetails, type ErrorKind } from './api-error.ts';
-export { HttpTransport, type Fetch, type HttpResponse, type RequestOptions, type TransportOptions } from './http-transport.ts';
+export { HttpTransport, type Fetch, type HttpResponse, type RawRequestOptions, type RequestOptions, type TransportOptions } from './http-transport.ts';
 export { IdentityApi, type PasswordCredentials, type RenewedToken, type Session } from './identity-api.ts';
 export { UsersApi, type NewUser, type UserPatch } from './users-api.ts';
 export { AccountApi, type UserQuotas } from './account-api.ts';
 export { CommissionsApi } from './commissions-api.ts';
 export { hashFile, type FileHashmap, type HashFileOptions } from './file-hasher.ts';
+export { StorageApi, encodeObjectName, type ListOptions, type ObjectListOptions, type ObjectRef, type ObjectVersion, type WriteOptions } from './storage-api.ts';
+export {
+  isSubdir, parseSharing, formatSharing,
+  type AccountInfo, type ContainerEntry, type ContainerInfo, type ListingEntry, type Metadata, type ObjectEntry, type ObjectHashmap,
+  type ObjectInfo, type Sharing, type SharingAccount, type SubdirEntry, type Versioning,
+} from './storage-types.ts';
+export { type UploadOptions, type UploadResult } from './storage-upload.ts';
+export { partPath, type DownloadOptions, type DownloadResult } from './storage-download.ts';
+export { TransferError, type ProgressCallback, type TransferProgress } from './transfer.ts';

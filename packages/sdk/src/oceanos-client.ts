@@ -3,6 +3,7 @@ import { AccountApi } from './account-api.ts';
 import { CommissionsApi } from './commissions-api.ts';
 import { HttpTransport, type TransportOptions } from './http-transport.ts';
 import { IdentityApi } from './identity-api.ts';
+import { StorageApi } from './storage-api.ts';
 import { UsersApi } from './users-api.ts';
 
 export type ClientOptions = TransportOptions;
@@ -21,6 +22,8 @@ export class OceanosClient {
   readonly users: UsersApi;
   readonly account: AccountApi;
   readonly commissions: CommissionsApi;
+  /** Pithos+ files of the token's user (their UUID is the account; looked up once, on first use). */
+  readonly storage: StorageApi;
   private readonly http: HttpTransport;
 
   /** Throws TypeError if the URL is not http(s). */
@@ -30,6 +33,7 @@ export class OceanosClient {
     this.users = new UsersApi(this.http);
     this.account = new AccountApi(this.http);
     this.commissions = new CommissionsApi(this.http);
+    this.storage = new StorageApi(this.http, async () => (await this.identity.validate()).user.id);
   }
 
   /** Base URL, without a trailing slash. */

@@ -20,6 +20,10 @@ const FileConfig = Type.Object({
     windowSeconds: Type.Integer({ minimum: 1 }),
   })),
   quotaDefaults: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
+  storage: Type.Optional(Type.Object({
+    gcGraceSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    gcIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false });
 export type FileConfig = Static<typeof FileConfig>;
 
@@ -38,6 +42,11 @@ export interface Config {
   loginThrottle: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number };
   /** Operator overrides of resources' system defaults, applied at every start. */
   quotaDefaults: Record<string, number>;
+  /**
+   * Block garbage collection: an unreferenced block is deleted once it is older than the
+   * grace period (so uploads in progress keep theirs), by a sweep every interval.
+   */
+  storage: { gcGraceSeconds: number; gcIntervalSeconds: number };
 }
 
 export interface ConfigSources {
@@ -87,5 +96,6 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     logLevel: env.OCEANOS_LOG_LEVEL || file.logLevel || 'info',
     loginThrottle: file.loginThrottle ?? { maxFailuresPerUser: 5, maxFailuresPerAddress: 50, windowSeconds: 300 },
     quotaDefaults: file.quotaDefaults ?? {},
+    storage: { gcGraceSeconds: file.storage?.gcGraceSeconds ?? 24 * 3600, gcIntervalSeconds: file.storage?.gcIntervalSeconds ?? 3600 },
   };
 }

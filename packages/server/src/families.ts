@@ -11,8 +11,12 @@ import type { IdentityService } from './identity/service.ts';
 import { synnefoTokenRoutes, userCatalogRoutes } from './identity/synnefo-routes.ts';
 import { quotaRoutes } from './quota/routes.ts';
 import type { QuotaService } from './quota/service.ts';
+import { publicRoutes } from './storage/public-routes.ts';
+import type { PithosService } from './storage/service.ts';
+import { swiftCapabilities } from './storage/capabilities.ts';
+import { SWIFT_PREFIX, swiftFault, swiftRoutes } from './storage/swift-routes.ts';
 
-export interface FamilyDeps { identity: IdentityService; quota: QuotaService; catalog: ServiceCatalog; authenticate: Authenticate }
+export interface FamilyDeps { identity: IdentityService; quota: QuotaService; pithos: PithosService; catalog: ServiceCatalog; authenticate: Authenticate }
 
 /** Lists the versions under a prefix, answering 300 Multiple Choices as OpenStack does. */
 function versionList(prefix: string, values: object[], format = keystoneFault): ApiFamily {
@@ -46,6 +50,9 @@ export function apiFamilies(deps: FamilyDeps): ApiFamily[] {
   catalog.register({ type: 'identity', name: 'keystone', synnefoName: 'keystone', path: '/identity/v3', versionId: 'v3', inV2: false });
   catalog.register({ type: 'identity', name: 'astakos_identity', synnefoName: 'astakos_identity', path: '/identity/v2.0', versionId: 'v2.0', inV3: false });
   catalog.register({ type: 'account', name: 'astakos_account', synnefoName: 'astakos_account', path: '/account/v1.0', versionId: 'v1.0' });
+  // Swift clients expect the account in the URL; Synnefo's clients append it themselves.
+  catalog.register({ type: 'object-store', name: 'swift', synnefoName: 'pithos_object-store', path: `${SWIFT_PREFIX}/{account}`, versionId: 'v1', inV2: false });
+  catalog.register({ type: 'object-store', name: 'swift', synnefoName: 'pithos_object-store', path: SWIFT_PREFIX, versionId: 'v1', inV3: false });
 
   const v3 = { ...KEYSTONE_VERSION, links: [{ rel: 'self', href: catalog.url('/identity/v3/') }] };
   const v2 = { id: 'v2.0', status: 'deprecated', updated: '2014-04-17T00:00:00Z', links: [{ rel: 'self', href: catalog.url('/identity/v2.0/') }] };
@@ -77,6 +84,28 @@ export function apiFamilies(deps: FamilyDeps): ApiFamily[] {
         app.get('/', async () => ({ version: account }));
         userCatalogRoutes(app, deps);
         quotaRoutes(app, deps);
+      },
+    },
+    {
+      prefix: SWIFT_PREFIX,
+      format: swiftFault,
+      routes(app) {
+        swiftRoutes(app, { ...deps, publicUrl: (token) => catalog.url(`/public/${token}`) });
+      },
+    },
+    {
+      // swiftclient finds capabilities by replacing `/v1/<account>` with `/info`.
+      prefix: '/object-store/info',
+      format: swiftFault,
+      routes(app) {
+        app.get('/', async () => swiftCapabilities());
+      },
+    },
+    {
+      prefix: '/public',
+      format: swiftFault,
+      routes(app) {
+        publicRoutes(app, deps.pithos);
       },
     },
   ];

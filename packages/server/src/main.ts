@@ -1,4 +1,5 @@
 // The composition root: wires the database, services and HTTP edge. No logic lives here.
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ServiceCatalog } from './catalog/catalog.ts';
 import type { Config } from './config.ts';
@@ -10,6 +11,9 @@ import { apiFamilies } from './families.ts';
 import { LoginThrottle } from './identity/login-throttle.ts';
 import { IdentityService } from './identity/service.ts';
 import { QuotaService } from './quota/service.ts';
+import { GarbageCollector } from './storage/garbage-collector.ts';
+import { LocalBlockStore } from './storage/local-block-store.ts';
+import { PithosService } from './storage/service.ts';
 import { COMPUTE_RESOURCES, IDENTITY_RESOURCES, STORAGE_RESOURCES } from './quota/standard-resources.ts';
 
 export interface ControlPlane {
@@ -17,6 +21,8 @@ export interface ControlPlane {
   database: Database;
   identity: IdentityService;
   quota: QuotaService;
+  pithos: PithosService;
+  collector: GarbageCollector;
   catalog: ServiceCatalog;
   logger: Logger;
   close(): Promise<void>;
@@ -35,24 +41,32 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     await quota.registerResources([...IDENTITY_RESOURCES, ...COMPUTE_RESOURCES, ...STORAGE_RESOURCES]);
     for (const [name, value] of Object.entries(config.quotaDefaults)) await quota.setResourceDefaults(name, { systemDefault: value });
 
+    const blocks = new LocalBlockStore(join(config.dataDir, 'blocks'));
+    const pithos = new PithosService(database, blocks, quota, logger);
+    await pithos.start();
+    const collector = new GarbageCollector(database, blocks, logger, config.storage.gcGraceSeconds * 1000);
+
     const baseUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
     const catalog = new ServiceCatalog(baseUrl, config.region);
     const authenticate = makeAuthenticate(identity);
     const app = await buildHttpServer({
       logger,
       trustProxy: config.trustProxy,
-      families: apiFamilies({ identity, quota, catalog, authenticate }),
+      families: apiFamilies({ identity, quota, pithos, catalog, authenticate }),
     });
 
     const purge = setInterval(() => {
       identity.purgeExpiredTokens().catch((error) => logger.warn({ err: error }, 'token purge failed'));
     }, 3600_000);
     purge.unref();
+    collector.startSweeping(config.storage.gcIntervalSeconds * 1000);
 
     return {
-      app, database, identity, quota, catalog, logger,
+      app, database, identity, quota, pithos, collector, catalog, logger,
       async close() {
         clearInterval(purge);
+        collector.stop();
+        await pithos.close();
         await app.close();
         await database.close();
       },

@@ -10,7 +10,7 @@ export interface CatalogService {
   name: string;
   /** Synnefo's service name for the v2.0 catalog, e.g. `astakos_identity`. */
   synnefoName: string;
-  /** Path below the base URL, e.g. `/identity/v3`. */
+  /** Path below the base URL, e.g. `/identity/v3`; `{account}` becomes the user's UUID. */
   path: string;
   /** Version id as Synnefo reports it, e.g. `v2.0`. */
   versionId: string;
@@ -45,12 +45,13 @@ export class ServiceCatalog {
     return `${this.base}${path}`;
   }
 
-  v3(): CatalogEntry[] {
+  /** The Keystone v3 catalog as `account` (the user's UUID) sees it. */
+  v3(account: string): CatalogEntry[] {
     return this.services.filter((s) => s.inV3 !== false).map((s) => ({
       id: stableId(s.type, s.name),
       type: s.type,
       name: s.name,
-      endpoints: INTERFACES.map((iface) => ({ id: stableId(s.type, s.name, iface), interface: iface, region: this.region, region_id: this.region, url: this.url(s.path) })),
+      endpoints: INTERFACES.map((iface) => ({ id: stableId(s.type, s.name, iface), interface: iface, region: this.region, region_id: this.region, url: this.url(s.path.replace('{account}', account)) })),
     }));
   }
 

@@ -2,6 +2,7 @@
 // transactional on both SQLite and PostgreSQL), so a migration applies whole or not at all.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { pithosMigration } from '../storage/migration.ts';
 import type { Dialect } from './database.ts';
 
 export interface Migration {
@@ -108,4 +109,5 @@ export const migrations: Migration[] = [
         .execute();
     },
   },
+  pithosMigration,
 ];

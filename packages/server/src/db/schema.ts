@@ -80,6 +80,65 @@ export interface ProvisionsTable {
   quantity: number;
 }
 
+// ---- Pithos+ (storage/). Names are byte-ordered (COLLATE "C" on PostgreSQL).
+
+export interface PithosAccountsTable {
+  account: string;
+  /** JSON object of stored headers (`x-account-meta-*`). */
+  metadata: string;
+  modified_at: string;
+}
+
+export interface PithosGroupsTable { account: string; name: string; member: string }
+
+export interface PithosContainersTable {
+  account: string;
+  name: string;
+  versioning: 'auto' | 'none';
+  /** Bytes; 0 means no container limit (the account quota still applies). */
+  quota: number;
+  metadata: string;
+  created_at: string;
+  modified_at: string;
+}
+
+/** Where a version lives: the current one, an older one, or the record of a deletion. */
+export const CLUSTER = { normal: 0, history: 1, deleted: 2 } as const;
+
+export interface PithosVersionsTable {
+  serial: Generated<number>;
+  account: string;
+  container: string;
+  name: string;
+  uuid: string;
+  cluster: number;
+  size: number;
+  /** The hashmap: block hashes (64 hex digits each) concatenated. */
+  hashes: string;
+  /** Merkle root of the hashmap (X-Object-Hash). */
+  object_hash: string;
+  /** MD5 of the bytes (Swift's ETag); null until computed for hashmap uploads. */
+  md5: string | null;
+  content_type: string;
+  /** JSON object of stored headers: `x-object-meta-*`, content-disposition, content-encoding. */
+  metadata: string;
+  /** JSON `{"dlo": "container/prefix"}` or `{"slo": [segments]}` for large objects. */
+  manifest: string | null;
+  modified_at: string;
+  modified_by: string;
+}
+
+export interface PithosGrantsTable {
+  account: string;
+  container: string;
+  name: string;
+  /** A user UUID, `*`, or `<account>:<group>`. */
+  grantee: string;
+  can_write: number;
+}
+
+export interface PithosPublicTable { token: string; account: string; container: string; name: string; created_at: string }
+
 export interface Schema {
   users: UsersTable;
   projects: ProjectsTable;
@@ -90,6 +149,12 @@ export interface Schema {
   holdings: HoldingsTable;
   commissions: CommissionsTable;
   provisions: ProvisionsTable;
+  pithos_accounts: PithosAccountsTable;
+  pithos_groups: PithosGroupsTable;
+  pithos_containers: PithosContainersTable;
+  pithos_versions: PithosVersionsTable;
+  pithos_grants: PithosGrantsTable;
+  pithos_public: PithosPublicTable;
 }
 
 /** Either the database or an open transaction: store functions accept both. */

@@ -34,6 +34,10 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Swift's COPY and Pithos' MOVE.
+  app.addHttpMethod('COPY');
+  app.addHttpMethod('MOVE');
+
   const methodsByUrl = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {
     // `/prefix` and `/prefix/` are one route to Fastify but may be reported separately.
@@ -110,7 +114,9 @@ function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequ
 }
 
 function send(reply: FastifyReply, format: ErrorFormatter, error: ApiError) {
-  reply.code(error.status).headers(error.headers).type('application/json');
+  const body = format(error);
+  // Most families answer JSON; Swift answers plain text.
+  reply.code(error.status).headers(error.headers).type(typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json');
   // HEAD answers carry the status and headers only.
-  return reply.send(reply.request.method === 'HEAD' ? undefined : format(error));
+  return reply.send(reply.request.method === 'HEAD' ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
 }

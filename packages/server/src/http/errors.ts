@@ -32,6 +32,8 @@ export const forbidden = (message = 'You are not authorized to perform the reque
 export const notFound = (message: string, data?: unknown) => new ApiError('notFound', message, data);
 export const conflict = (message: string) => new ApiError('conflict', message);
 export const overLimit = (message: string, data?: unknown) => new ApiError('overLimit', message, data);
+/** 412: a precondition of the request (If-Match, If-None-Match, a copy source) does not hold. */
+export const preconditionFailed = (message: string) => new ApiError('badRequest', message, undefined, {}, 412);
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   new ApiError('tooManyRequests', message, undefined, { 'retry-after': String(retryAfterSeconds) });
 
@@ -39,7 +41,7 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
 export type ErrorFormatter = (error: ApiError) => unknown;
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 411: 'Length Required', 415: 'Unsupported Media Type', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  400: 'Bad Request', 411: 'Length Required', 412: 'Precondition Failed', 422: 'Unprocessable Entity', 415: 'Unsupported Media Type', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   409: 'Conflict', 413: 'Request Entity Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error',
 };
 

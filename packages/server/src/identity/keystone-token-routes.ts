@@ -76,8 +76,8 @@ export function keystoneTokenRoutes(app: App, { identity, catalog, authenticate 
   });
 
   app.get('/auth/catalog', async (request) => {
-    await authenticate(request);
-    return { catalog: catalog.v3(), links: listLinks(catalog, '/identity/v3/auth/catalog') };
+    const auth = await authenticate(request);
+    return { catalog: catalog.v3(auth.user.id), links: listLinks(catalog, '/identity/v3/auth/catalog') };
   });
 
   app.get('/auth/projects', async (request) => {

@@ -43,7 +43,7 @@ export function tokenView(info: TokenInfo, catalog: ServiceCatalog | null): { to
     token.project = { id: info.project.id, name: info.project.name, domain };
     token.is_domain = false;
     token.roles = info.roles.map((r) => ({ id: r.id, name: r.name }));
-    if (catalog) token.catalog = catalog.v3();
+    if (catalog) token.catalog = catalog.v3(info.user.id);
   }
   return { token };
 }

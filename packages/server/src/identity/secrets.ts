@@ -22,8 +22,17 @@ export async function verifyPassword(storedHash: string | null, password: string
   }
 }
 
+// A secret that starts with '-' reads as an option to command-line tools
+// (`openstack token revoke -x...` fails), so such draws are redrawn.
+function cliSafeSecret(bytes: number): string {
+  for (;;) {
+    const secret = randomBytes(bytes).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
+}
+
 export function newToken(): string {
-  return randomBytes(32).toString('base64url');
+  return cliSafeSecret(32);
 }
 
 export function tokenHash(token: string): string {
@@ -35,5 +44,5 @@ export function newAuditId(): string {
 }
 
 export function randomPassword(): string {
-  return randomBytes(18).toString('base64url');
+  return cliSafeSecret(18);
 }

@@ -136,9 +136,12 @@ export class QuotaService {
    * accepted one with autoAccept). Throws 413 (overLimit) naming the first charge that does
    * not fit, 404 if a user, project or resource is unknown.
    */
-  async issue(request: IssueRequest): Promise<number> {
+  async issue(request: IssueRequest, inTransaction?: Transaction<Schema>): Promise<number> {
     if (request.charges.length === 0) throw badRequest('A commission needs at least one provision');
-    return withTransaction(this.database, async (trx) => {
+    // A service may charge inside its own transaction, so that the charge and the change it
+    // pays for commit together or not at all.
+    const run = <T>(work: (trx: Transaction<Schema>) => Promise<T>) => inTransaction ? work(inTransaction) : withTransaction(this.database, work);
+    return run(async (trx) => {
       const steps = request.charges.flatMap((charge) => holdingsFor(charge).map((key) => ({ key, charge })));
       // A fixed order over holdings so concurrent commissions lock rows in the same order.
       steps.sort((a, b) => keyOrder(a.key, b.key));
@@ -191,7 +194,8 @@ export class QuotaService {
   }
 
   /** Accepts or rejects a pending commission. Throws 404 if there is no such pending serial. */
-  async resolve(serial: number, action: 'accept' | 'reject'): Promise<void> {
+  async resolve(serial: number, action: 'accept' | 'reject', inTransaction?: Transaction<Schema>): Promise<void> {
+    if (inTransaction) return this.settle(inTransaction, serial, action);
     await withTransaction(this.database, (trx) => this.settle(trx, serial, action));
   }
 

@@ -16,7 +16,11 @@ export interface BlockStore {
   touch(hashes: string[]): Promise<string[]>;
   /** The block's bytes zero-padded to `length`. Throws BlockNotFoundError if absent. */
   get(hash: string, length: number): Promise<Buffer>;
+  /** When the block was last stored or touched; undefined if absent. */
+  storedAt(hash: string): Promise<Date | undefined>;
   delete(hash: string): Promise<void>;
+  /** Removes leftovers of writes that crashed before `cutoff` (optional). */
+  purgeTemporary?(cutoff: Date): Promise<void>;
   /** Every stored block, for garbage collection. */
   list(): AsyncIterable<StoredBlock>;
 }

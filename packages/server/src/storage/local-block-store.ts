@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, opendir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlockNotFoundError, isBlockHash, type BlockStore, type StoredBlock } from './block-store.ts';
-import { BLOCK_SIZE, blockHash, trimTrailingZeros } from '@oceanos/contract';
+import { BLOCK_SIZE, blockHashAsync, trimTrailingZeros } from '@oceanos/contract';
 
 export class LocalBlockStore implements BlockStore {
   private readonly tmpDir: string;
@@ -36,7 +36,8 @@ export class LocalBlockStore implements BlockStore {
 
   async put(block: Buffer): Promise<string> {
     if (block.length > this.blockSize) throw new RangeError(`block of ${block.length} bytes exceeds the block size ${this.blockSize}`);
-    const hash = blockHash(block);
+    // WebCrypto hashes in libuv's pool: blocks of concurrent uploads hash in parallel.
+    const hash = await blockHashAsync(block);
     const target = this.pathOf(hash);
     if ((await this.touch([hash])).length === 0) return hash;
     await this.ensureDir(this.tmpDir);
@@ -76,8 +77,27 @@ export class LocalBlockStore implements BlockStore {
     return padded;
   }
 
+  async storedAt(hash: string): Promise<Date | undefined> {
+    const info = await stat(this.pathOf(hash)).catch(() => undefined);
+    return info?.mtime;
+  }
+
   async delete(hash: string): Promise<void> {
     await rm(this.pathOf(hash), { force: true });
+  }
+
+  async purgeTemporary(cutoff: Date): Promise<void> {
+    let dir;
+    try {
+      dir = await opendir(this.tmpDir);
+    } catch {
+      return;
+    }
+    for await (const entry of dir) {
+      const path = join(this.tmpDir, entry.name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && info.mtime < cutoff) await rm(path, { force: true });
+    }
   }
 
   async *list(): AsyncIterable<StoredBlock> {

@@ -15,7 +15,7 @@ export interface TestPlane extends ControlPlane {
   adminId: string;
   /** Everything the control plane logged, one JSON line each. */
   logs: string[];
-  call(method: string, url: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string; remoteAddress?: string }): Promise<Reply>;
+  call(method: string, url: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string | Buffer; remoteAddress?: string }): Promise<Reply>;
   login(name: string, password: string, scope?: unknown): Promise<string>;
   createUser(name: string, extra?: Record<string, unknown>): Promise<{ id: string; token: string; password: string }>;
 }
@@ -34,7 +34,7 @@ export async function startPlane(databaseUrl: string, tweak: (config: Config) =>
   const call: TestPlane['call'] = async (method, url, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers['x-auth-token'] = options.token;
-    let payload: string | undefined = options.rawBody;
+    let payload: string | Buffer | undefined = options.rawBody;
     if (options.body !== undefined) {
       payload = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';

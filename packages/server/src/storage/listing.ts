@@ -1,0 +1,140 @@
+// Swift listings: paging with marker / end_marker / prefix / limit, folding names into
+// `subdir` entries at a delimiter, and the json, xml and plain formats.
+import { badRequest } from '../http/errors.ts';
+import { prefixEnd } from './names.ts';
+import type { ListedObject, NameRange } from './store.ts';
+
+export const MAX_LISTING = 10000;
+
+export interface ListOptions { limit: number; marker?: string; endMarker?: string; prefix?: string; delimiter?: string }
+
+export type Listed = ({ kind: 'object' } & ListedObject) | { kind: 'subdir'; name: string };
+
+type Query = Record<string, string | string[] | undefined>;
+const one = (q: Query, key: string) => { const v = q[key]; return Array.isArray(v) ? v[0] : v; };
+
+/** Reads the listing parameters; `path=p` is `prefix=p/` with delimiter `/`. */
+export function listOptions(query: Query): ListOptions {
+  const rawLimit = one(query, 'limit');
+  const limit = rawLimit === undefined || rawLimit === '' ? MAX_LISTING : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 0) throw badRequest('Value of limit must be a non-negative integer');
+  if (limit > MAX_LISTING) throw badRequest(`Maximum limit is ${MAX_LISTING}`);
+  const options: ListOptions = { limit, marker: one(query, 'marker') || undefined, endMarker: one(query, 'end_marker') || undefined, prefix: one(query, 'prefix') || undefined };
+  const delimiter = one(query, 'delimiter');
+  if (delimiter) {
+    if (Array.from(delimiter).length !== 1) throw badRequest('Bad delimiter: it must be one character');
+    options.delimiter = delimiter;
+  }
+  const path = one(query, 'path');
+  if (path !== undefined) {
+    options.prefix = path === '' || path.endsWith('/') ? path || undefined : `${path}/`;
+    options.delimiter = '/';
+  }
+  return options;
+}
+
+/**
+ * Walks a name-ordered index, folding each run of names that share `prefix + segment +
+ * delimiter` into one subdir entry and skipping past the rest of that run.
+ */
+export async function listWithDelimiter(options: ListOptions, fetch: (range: NameRange) => Promise<ListedObject[]>): Promise<Listed[]> {
+  const prefix = options.prefix ?? '';
+  const before = rangeEnd(options);
+  const out: Listed[] = [];
+  let after = options.marker;
+  let from = prefix || undefined;
+  while (out.length < options.limit) {
+    const want = options.limit - out.length;
+    // With a delimiter a batch may be cut short by a jump past a subdir: keep batches small.
+    const batch = options.delimiter ? Math.min(want, 1000) : want;
+    const rows = await fetch({ after, from, before, limit: batch });
+    let jumped = false;
+    for (const row of rows) {
+      const cut = options.delimiter ? row.name.indexOf(options.delimiter, prefix.length) : -1;
+      if (cut < 0) {
+        out.push({ kind: 'object', ...row });
+        after = row.name;
+        if (out.length >= options.limit) break;
+        continue;
+      }
+      const subdir = row.name.slice(0, cut + options.delimiter!.length);
+      if (subdir !== options.marker) out.push({ kind: 'subdir', name: subdir });
+      const next = prefixEnd(subdir);
+      if (next === undefined) return out;
+      from = next;
+      after = undefined;
+      jumped = true;
+      break;
+    }
+    if (!jumped && rows.length < batch) break;
+    if (rows.length === 0) break;
+  }
+  return out;
+}
+
+/** Where a listing stops: the end marker or the end of the prefix's range, whichever is first (in byte order). */
+export function rangeEnd(options: Pick<ListOptions, 'endMarker' | 'prefix'>): string | undefined {
+  const a = options.endMarker;
+  const b = options.prefix ? prefixEnd(options.prefix) : undefined;
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Buffer.compare(Buffer.from(a), Buffer.from(b)) <= 0 ? a : b;
+}
+
+// ---- formats
+
+export type Format = 'json' | 'xml' | 'plain';
+
+export function listingFormat(query: Query, accept: string | undefined): Format {
+  const format = one(query, 'format')?.toLowerCase();
+  if (format === 'json' || format === 'xml' || format === 'plain') return format;
+  if (format === 'text') return 'plain';
+  if (accept?.includes('application/json')) return 'json';
+  if (accept?.includes('application/xml') || accept?.includes('text/xml')) return 'xml';
+  return 'plain';
+}
+
+export const CONTENT_TYPES: Record<Format, string> = {
+  json: 'application/json; charset=utf-8', xml: 'application/xml; charset=utf-8', plain: 'text/plain; charset=utf-8',
+};
+
+/** Swift's listing time: microseconds, no zone (`2016-01-01T12:00:00.000000`). */
+export const listingTime = (iso: string) => `${iso.slice(0, 23)}000`;
+
+const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export interface ContainerEntry { name: string; count: number; bytes: number; modifiedAt: string }
+
+/** A body, or null when a plain listing is empty (Swift answers 204). */
+export function renderContainers(account: string, rows: ContainerEntry[], format: Format): string | null {
+  if (format === 'json') return JSON.stringify(rows.map((r) => ({ name: r.name, count: r.count, bytes: r.bytes, last_modified: listingTime(r.modifiedAt) })));
+  if (format === 'xml') {
+    const items = rows.map((r) => `<container><name>${xmlEscape(r.name)}</name><count>${r.count}</count><bytes>${r.bytes}</bytes><last_modified>${listingTime(r.modifiedAt)}</last_modified></container>`);
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<account name="${xmlEscape(account)}">${items.join('')}</account>`;
+  }
+  return rows.length ? rows.map((r) => `${r.name}\n`).join('') : null;
+}
+
+/** A static large object is listed with its segments' size and ETag, as Swift does. */
+function sizeAndHash(r: ListedObject): { bytes: number; hash: string } {
+  const manifest = r.manifest === null ? null : JSON.parse(r.manifest) as { bytes?: number; etag?: string };
+  if (manifest?.bytes !== undefined) return { bytes: manifest.bytes, hash: manifest.etag ?? '' };
+  return { bytes: r.size, hash: r.md5 ?? '' };
+}
+
+export function renderObjects(container: string, rows: Listed[], format: Format): string | null {
+  if (format === 'json') {
+    return JSON.stringify(rows.map((r) => r.kind === 'subdir' ? { subdir: r.name } : {
+      name: r.name, ...sizeAndHash(r), content_type: r.content_type, last_modified: listingTime(r.modified_at),
+    }));
+  }
+  if (format === 'xml') {
+    const items = rows.map((r) => {
+      if (r.kind === 'subdir') return `<subdir name="${xmlEscape(r.name)}"><name>${xmlEscape(r.name)}</name></subdir>`;
+      const { bytes, hash } = sizeAndHash(r);
+      return `<object><name>${xmlEscape(r.name)}</name><hash>${hash}</hash><bytes>${bytes}</bytes><content_type>${xmlEscape(r.content_type)}</content_type><last_modified>${listingTime(r.modified_at)}</last_modified></object>`;
+    });
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<container name="${xmlEscape(container)}">${items.join('')}</container>`;
+  }
+  return rows.length ? rows.map((r) => `${r.name}\n`).join('') : null;
+}

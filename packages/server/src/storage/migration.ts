@@ -1,0 +1,72 @@
+// Pithos+ tables. Object and container names compare byte by byte (UTF-8 order, as Swift
+// lists): SQLite's default collation already does; PostgreSQL needs COLLATE "C", or a
+// locale collation would reorder listings and break marker paging.
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../db/database.ts';
+import type { Migration } from '../db/migrations.ts';
+
+export const pithosMigration: Migration = {
+  id: '0002-pithos',
+  async up(db: Kysely<any>, dialect: Dialect) {
+    const name = sql.raw(dialect === 'postgres' ? 'text collate "C"' : 'text');
+    const serial = sql.raw(dialect === 'postgres' ? 'bigserial primary key' : 'integer primary key autoincrement');
+    const statements = [
+      sql`create table pithos_accounts (
+        account text primary key,
+        metadata text not null default '{}',
+        modified_at text not null)`,
+      sql`create table pithos_groups (
+        account text not null,
+        name ${name} not null,
+        member text not null,
+        primary key (account, name, member))`,
+      sql`create index pithos_groups_member on pithos_groups (member)`,
+      sql`create table pithos_containers (
+        account text not null,
+        name ${name} not null,
+        versioning text not null default 'auto',
+        quota bigint not null default 0,
+        metadata text not null default '{}',
+        created_at text not null,
+        modified_at text not null,
+        primary key (account, name))`,
+      sql`create table pithos_versions (
+        serial ${serial},
+        account text not null,
+        container ${name} not null,
+        name ${name} not null,
+        uuid text not null,
+        cluster integer not null,
+        size bigint not null,
+        hashes text not null,
+        object_hash text not null,
+        md5 text,
+        content_type text not null,
+        metadata text not null default '{}',
+        manifest text,
+        modified_at text not null,
+        modified_by text not null)`,
+      // At most one current version per name: two writers racing cannot both win.
+      sql`create unique index pithos_versions_current on pithos_versions (account, container, name) where cluster = 0`,
+      sql`create index pithos_versions_path on pithos_versions (account, container, name, serial)`,
+      sql`create index pithos_versions_uuid on pithos_versions (uuid)`,
+      sql`create index pithos_versions_content on pithos_versions (object_hash, size)`,
+      sql`create table pithos_grants (
+        account text not null,
+        container ${name} not null,
+        name ${name} not null,
+        grantee text not null,
+        can_write integer not null,
+        primary key (account, container, name, grantee))`,
+      sql`create index pithos_grants_grantee on pithos_grants (grantee, account)`,
+      sql`create table pithos_public (
+        token text primary key,
+        account text not null,
+        container ${name} not null,
+        name ${name} not null,
+        created_at text not null)`,
+      sql`create unique index pithos_public_path on pithos_public (account, container, name)`,
+    ];
+    for (const statement of statements) await statement.execute(db);
+  },
+};

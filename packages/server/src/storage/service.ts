@@ -1,0 +1,399 @@
+// Pithos+: accounts, containers and objects over the block store. The HTTP edge
+// (swift-*.ts) translates requests into these calls; every call names its caller, and the
+// access rules live here.
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.ts';
+import { CLUSTER } from '../db/schema.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { ApiError, conflict, forbidden, notFound } from '../http/errors.ts';
+import type { QuotaService } from '../quota/service.ts';
+import { checkObjectAccess, grantsForCaller, visibleIn } from './access.ts';
+import type { BlockStore } from './block-store.ts';
+import { listWithDelimiter, rangeEnd, type ListOptions, type Listed } from './listing.ts';
+import { manifestEtag, parseManifest, splitDlo, splitSegmentPath, MAX_SEGMENTS, type Manifest } from './manifest.ts';
+import { checkMetadata, prefixEnd, type Metadata } from './names.ts';
+import { Md5Workers } from './md5-workers.ts';
+import { ObjectReader, splitHashes, type Slice } from './reader.ts';
+import { formatSharing, isValidGroupName, type Grant } from './sharing.ts';
+import * as store from './store.ts';
+import { ISSUER, ObjectWriter, setPublished, type Draft, type ObjectPath } from './writer.ts';
+
+export interface ObjectView {
+  path: ObjectPath;
+  serial: number;
+  uuid: string;
+  cluster: number;
+  /** Bytes a GET returns (a manifest's: its segments'). */
+  size: number;
+  hashes: string[];
+  objectHash: string;
+  /** Swift's ETag: the MD5 of the bytes, or the quoted large-object ETag. */
+  etag: string;
+  contentType: string;
+  metadata: Metadata;
+  manifest: Manifest | null;
+  modifiedAt: string;
+  modifiedBy: string;
+  /** What the bytes are made of. */
+  slices: Slice[];
+  /** For the owner: the X-Object-Sharing value. */
+  sharing?: string;
+  /** For others: the path whose grant lets them in, and what it allows. */
+  sharedBy?: string;
+  allowedTo?: 'read' | 'write';
+  publicToken?: string;
+}
+
+export const HOME_CONTAINERS = ['pithos', 'trash'];
+
+export interface ContainerPolicy { versioning?: 'auto' | 'none'; quota?: number }
+
+export class PithosService {
+  readonly reader: ObjectReader;
+  readonly writer: ObjectWriter;
+  private readonly md5Workers = new Md5Workers();
+  private readonly knownAccounts = new Set<string>();
+
+  constructor(
+    private readonly database: Database,
+    readonly blocks: BlockStore,
+    private readonly quota: QuotaService,
+    private readonly logger: Logger,
+  ) {
+    this.reader = new ObjectReader(blocks, this.md5Workers);
+    this.writer = new ObjectWriter(database, blocks, quota, this.md5Workers);
+  }
+
+  /** Stops the MD5 worker threads. */
+  close(): Promise<void> {
+    return this.md5Workers.close();
+  }
+
+  private get db() { return this.database.db; }
+
+  /** Releases reservations of uploads that a previous run never finished. */
+  async start(): Promise<void> {
+    const stale = await this.quota.pending(ISSUER);
+    for (const serial of stale) await this.quota.resolve(serial, 'reject').catch(() => undefined);
+    if (stale.length) this.logger.info({ released: stale.length }, 'released upload reservations left by a previous run');
+  }
+
+  // ---- accounts
+
+  /**
+   * An account comes into being the first time its owner uses it, with Pithos' two standard
+   * containers: `pithos` (home) and `trash`.
+   */
+  private async ensureHome(account: string): Promise<void> {
+    // Accounts are never removed, so once seen, an account needs no further query.
+    if (this.knownAccounts.has(account)) return;
+    await withTransaction(this.database, async (trx) => {
+      if (await store.findAccount(trx, account)) return;
+      await store.ensureAccount(trx, account);
+      const now = new Date().toISOString();
+      for (const name of HOME_CONTAINERS) {
+        await store.insertContainer(trx, { account, name, versioning: 'auto', quota: 0, metadata: '{}', created_at: now, modified_at: now });
+      }
+    });
+    this.knownAccounts.add(account);
+  }
+
+  async accountInfo(caller: string, account: string) {
+    if (caller !== account) {
+      if ((await grantsForCaller(this.db, caller, account)).length === 0) throw forbidden('Access denied');
+      return { shared: true as const };
+    }
+    await this.ensureHome(account);
+    const [row, stats, groups, quotas] = await Promise.all([
+      store.findAccount(this.db, account), store.accountStats(this.db, account), store.groupsOf(this.db, account),
+      this.quota.quotasOf(account).catch(() => undefined),
+    ]);
+    const grouped: Record<string, string[]> = {};
+    for (const g of groups) (grouped[g.name] ??= []).push(g.member);
+    return {
+      shared: false as const,
+      ...stats,
+      metadata: JSON.parse(row?.metadata ?? '{}') as Metadata,
+      groups: grouped,
+      modifiedAt: row?.modified_at,
+      quota: quotas?.[account]?.['pithos.diskspace']?.limit,
+    };
+  }
+
+  /** Merges metadata (empty values remove) and replaces the named groups (empty removes). */
+  async updateAccount(caller: string, account: string, change: { set: Metadata; remove: string[]; groups: Record<string, string[]> }): Promise<void> {
+    if (caller !== account) throw forbidden('Access denied');
+    for (const name of Object.keys(change.groups)) {
+      if (!isValidGroupName(name)) throw new ApiError('badRequest', `Invalid group name ${name}`);
+    }
+    await withTransaction(this.database, async (trx) => {
+      const row = await store.findAccount(trx, account);
+      const metadata = mergeMetadata(JSON.parse(row?.metadata ?? '{}'), change);
+      checkMetadata(metadata, 'account');
+      await store.saveAccountMetadata(trx, account, JSON.stringify(metadata));
+      for (const [name, members] of Object.entries(change.groups)) await store.replaceGroup(trx, account, name, members);
+    });
+  }
+
+  async listContainers(caller: string, account: string, options: ListOptions) {
+    if (caller === account) await this.ensureHome(account);
+    const only = caller === account ? undefined : [...new Set((await grantsForCaller(this.db, caller, account)).map((g) => g.container))];
+    if (only && only.length === 0) throw forbidden('Access denied');
+    return store.listContainers(this.db, account, {
+      after: options.marker, from: options.prefix || undefined, before: rangeEnd(options), limit: options.limit,
+    }, only);
+  }
+
+  /** Accounts that share something with the caller (Pithos' top-level listing). */
+  sharingAccounts(caller: string, options: { marker?: string; limit: number }) {
+    return store.accountsSharingWith(this.db, caller, { after: options.marker, limit: options.limit });
+  }
+
+  // ---- containers
+
+  /** Creates a container (true) or updates an existing one (false). */
+  async putContainer(caller: string, account: string, name: string, policy: ContainerPolicy, change: { set: Metadata; remove: string[] }): Promise<boolean> {
+    if (caller !== account) throw forbidden('Access denied');
+    await this.ensureHome(account);
+    return this.saveContainer(account, name, policy, change, true);
+  }
+
+  async updateContainer(caller: string, account: string, name: string, policy: ContainerPolicy, change: { set: Metadata; remove: string[] }): Promise<void> {
+    if (caller !== account) throw forbidden('Access denied');
+    await this.saveContainer(account, name, policy, change, false);
+  }
+
+  private saveContainer(account: string, name: string, policy: ContainerPolicy, change: { set: Metadata; remove: string[] }, mayCreate: boolean): Promise<boolean> {
+    return withTransaction(this.database, async (trx) => {
+      const now = new Date().toISOString();
+      const existing = await store.findContainer(trx, account, name);
+      if (!existing && !mayCreate) throw notFound(`Container ${name} does not exist`);
+      const metadata = mergeMetadata(JSON.parse(existing?.metadata ?? '{}'), change);
+      checkMetadata(metadata, 'container');
+      if (existing) {
+        await store.updateContainer(trx, account, name, { ...policy, metadata: JSON.stringify(metadata), modified_at: now });
+        return false;
+      }
+      await store.insertContainer(trx, {
+        account, name, versioning: policy.versioning ?? 'auto', quota: policy.quota ?? 0, metadata: JSON.stringify(metadata), created_at: now, modified_at: now,
+      });
+      return true;
+    });
+  }
+
+  async containerInfo(caller: string, account: string, name: string) {
+    const container = await this.requireContainer(account, name);
+    if (caller !== account) {
+      if ((await visibleIn(this.db, caller, account, name)).names.length === 0) throw forbidden('Access denied');
+      return { container, shared: true as const };
+    }
+    return { container, shared: false as const, ...(await store.containerStats(this.db, account, name)), metadata: JSON.parse(container.metadata) as Metadata };
+  }
+
+  async deleteContainer(caller: string, account: string, name: string): Promise<void> {
+    if (caller !== account) throw forbidden('Access denied');
+    await withTransaction(this.database, async (trx) => {
+      if (!(await store.findContainer(trx, account, name))) throw notFound(`Container ${name} does not exist`);
+      if ((await store.containerStats(trx, account, name)).count > 0) throw conflict('There was a conflict when trying to complete your request: the container is not empty.');
+      // History and deletion records go with the container; they are free, so no charge moves.
+      await store.deleteContainer(trx, account, name);
+    });
+  }
+
+  private async requireContainer(account: string, name: string) {
+    const container = await store.findContainer(this.db, account, name);
+    if (!container) throw notFound(`Container ${name} does not exist`);
+    return container;
+  }
+
+  async listObjects(caller: string, account: string, container: string, options: ListOptions & { shared?: boolean; public?: boolean }): Promise<Listed[]> {
+    await this.requireContainer(account, container);
+    let visible: string[] | undefined;
+    if (caller !== account) {
+      visible = (await visibleIn(this.db, caller, account, container)).names;
+      if (visible.length === 0) throw forbidden('Access denied');
+    } else if (options.shared) {
+      visible = (await store.sharedNames(this.db, account, container)).map((r) => r.name);
+    } else if (options.public) {
+      visible = (await store.publicNames(this.db, account, container)).map((r) => r.name);
+    }
+    const rows = await listWithDelimiter(options, (range) => store.listObjects(this.db, account, container, range, visible));
+    // Listings carry Swift's hash (MD5); fill the few not computed yet.
+    for (const row of rows) {
+      if (row.kind === 'object' && row.md5 === null && row.manifest === null) row.md5 = await this.md5Of(account, row.serial);
+    }
+    return rows;
+  }
+
+  // ---- objects
+
+  /** The current (or a given) version of an object as the caller may see it. */
+  async objectInfo(caller: string, path: ObjectPath, version?: number): Promise<ObjectView> {
+    const grant = await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'read');
+    const row = version === undefined
+      ? await store.currentVersion(this.db, path.account, path.container, path.name)
+      : await store.versionBySerial(this.db, version);
+    if (!row || row.account !== path.account || row.container !== path.container || row.name !== path.name || row.cluster === CLUSTER.deleted) {
+      throw notFound(version === undefined ? `Object ${path.name} does not exist` : `Version ${version} of ${path.name} does not exist`);
+    }
+    const view = await this.view(row);
+    if (caller === path.account) {
+      const sharing = formatSharing(await store.grantsOn(this.db, path.account, path.container, path.name));
+      if (sharing) view.sharing = sharing;
+    } else if (grant) {
+      view.sharedBy = `${path.container}/${grant.name}`;
+      view.allowedTo = grant.canWrite ? 'write' : 'read';
+    }
+    view.publicToken = await store.publicToken(this.db, path.account, path.container, path.name);
+    return view;
+  }
+
+  /** The object behind a public link, or 404. */
+  async publicObject(token: string): Promise<ObjectView> {
+    const link = await store.findPublic(this.db, token);
+    const row = link && await store.currentVersion(this.db, link.account, link.container, link.name);
+    if (!row) throw notFound('The resource could not be found.');
+    return this.view(row);
+  }
+
+  private async view(row: store.VersionRow): Promise<ObjectView> {
+    const hashes = splitHashes(row.hashes);
+    const manifest = parseManifest(row.manifest);
+    const base = {
+      path: { account: row.account, container: row.container, name: row.name },
+      serial: row.serial, uuid: row.uuid, cluster: row.cluster, hashes, objectHash: row.object_hash,
+      contentType: row.content_type, metadata: JSON.parse(row.metadata) as Metadata, manifest,
+      modifiedAt: row.modified_at, modifiedBy: row.modified_by,
+    };
+    if (!manifest) {
+      const md5 = await this.md5For(row);
+      return { ...base, size: row.size, etag: md5, slices: [{ content: { size: row.size, hashes }, start: 0, end: row.size }] };
+    }
+    const segments = await this.segments(row.account, manifest);
+    return {
+      ...base,
+      size: segments.reduce((sum, s) => sum + s.size, 0),
+      etag: manifestEtag(segments.map((s) => s.etag)),
+      slices: segments.map((s) => ({ content: { size: s.size, hashes: splitHashes(s.hashes) }, start: 0, end: s.size })),
+    };
+  }
+
+  /** The current versions a manifest points at, in order. */
+  private async segments(account: string, manifest: Manifest): Promise<{ size: number; hashes: string; etag: string }[]> {
+    const out: { size: number; hashes: string; etag: string }[] = [];
+    if ('dlo' in manifest) {
+      const { container, prefix } = splitDlo(manifest.dlo);
+      const rows = await store.listObjects(this.db, account, container, { from: prefix || undefined, before: prefixEnd(prefix), limit: MAX_SEGMENTS });
+      for (const r of rows) {
+        if (r.manifest !== null) continue; // segments of segments are not followed
+        const version = (await store.versionBySerial(this.db, r.serial))!;
+        out.push({ size: r.size, hashes: version.hashes, etag: await this.md5For(version) });
+      }
+      return out;
+    }
+    for (const segment of manifest.slo) {
+      const { container, name } = splitSegmentPath(segment.path);
+      const row = await store.currentVersion(this.db, account, container, name);
+      if (!row || row.size !== segment.size_bytes || row.manifest !== null) throw conflict(`Segment ${segment.path} of this large object is missing or changed`);
+      out.push({ size: row.size, hashes: row.hashes, etag: await this.md5For(row) });
+    }
+    return out;
+  }
+
+  /** Computes and records the MD5 of a version uploaded by hashmap. */
+  async md5Of(account: string, serial: number): Promise<string> {
+    const row = await store.versionBySerial(this.db, serial);
+    if (!row || row.account !== account) throw notFound(`Version ${serial} does not exist`);
+    return this.md5For(row);
+  }
+
+  private async md5For(row: store.VersionRow): Promise<string> {
+    if (row.md5 !== null) return row.md5;
+    const md5 = await this.reader.md5(`${row.object_hash}:${row.size}`, { size: row.size, hashes: splitHashes(row.hashes) });
+    await store.fillMd5(this.db, row.object_hash, row.size, md5);
+    return md5;
+  }
+
+  /** Version ids and times of an object, oldest first. */
+  async versions(caller: string, path: ObjectPath): Promise<{ serial: number; modifiedAt: string }[]> {
+    await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'read');
+    const rows = await store.versionsOf(this.db, path.account, path.container, path.name);
+    if (rows.length === 0) throw notFound(`Object ${path.name} does not exist`);
+    return rows.map((r) => ({ serial: Number(r.serial), modifiedAt: r.modified_at }));
+  }
+
+  /**
+   * POST on an object: replaces its user metadata (Swift), and optionally its content type,
+   * manifest, sharing and public state. Sharing is the owner's to change.
+   */
+  async updateObject(caller: string, path: ObjectPath, change: {
+    metadata?: Metadata; contentType?: string; manifest?: Manifest; grants?: Grant[]; publish?: boolean;
+  }): Promise<void> {
+    await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'write');
+    if (caller !== path.account && (change.grants !== undefined || change.publish !== undefined)) throw forbidden('Only the owner may change sharing');
+    if (change.metadata) checkMetadata(change.metadata, 'object');
+    await withTransaction(this.database, async (trx) => {
+      const row = await store.currentVersion(trx, path.account, path.container, path.name);
+      if (!row) throw notFound(`Object ${path.name} does not exist`);
+      const patch = {
+        ...(change.metadata ? { metadata: JSON.stringify(keepSystemMetadata(JSON.parse(row.metadata), change.metadata)) } : {}),
+        ...(change.contentType ? { content_type: change.contentType } : {}),
+        ...(change.manifest ? { manifest: JSON.stringify(change.manifest) } : {}),
+      };
+      if (Object.keys(patch).length) await store.updateVersion(trx, row.serial, patch);
+      if (change.grants) await store.setGrants(trx, path.account, path.container, path.name, change.grants);
+      if (change.publish !== undefined) await setPublished(trx, path, change.publish);
+    });
+  }
+
+  async deleteObject(caller: string, path: ObjectPath): Promise<void> {
+    await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'write');
+    await this.writer.delete(path);
+  }
+
+  async checkWrite(caller: string, path: ObjectPath): Promise<void> {
+    await this.requireContainer(path.account, path.container);
+    await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'write');
+  }
+
+  /** A version to copy or move from, as a draft for the destination. */
+  async sourceDraft(caller: string, path: ObjectPath, options: { version?: number; move: boolean }): Promise<{ draft: Draft; modifiedAt: string }> {
+    await checkObjectAccess(this.db, caller, path.account, path.container, path.name, options.move ? 'write' : 'read');
+    const row = options.version === undefined
+      ? await store.currentVersion(this.db, path.account, path.container, path.name)
+      : await store.versionBySerial(this.db, options.version);
+    if (!row || row.account !== path.account || row.container !== path.container || row.name !== path.name || row.cluster === CLUSTER.deleted) {
+      throw notFound(`Source object ${path.container}/${path.name} does not exist`);
+    }
+    if (options.move && row.cluster !== CLUSTER.normal) throw conflict('Only the current version of an object can be moved');
+    return {
+      draft: {
+        size: row.size, hashes: splitHashes(row.hashes), md5: row.md5, contentType: row.content_type,
+        metadata: JSON.parse(row.metadata) as Metadata, manifest: row.manifest, ...(options.move ? { uuid: row.uuid } : {}),
+      },
+      modifiedAt: row.modified_at,
+    };
+  }
+
+  /** The MD5 already known for a hashmap's bytes, if any version has it. */
+  knownMd5(objectHash: string, size: number): Promise<string | null> {
+    return store.knownMd5(this.db, objectHash, size);
+  }
+
+  /** Fills in the MD5 of a hashmap upload in the background (GETs compute it if asked first). */
+  fillMd5Later(account: string, serial: number): void {
+    this.md5Of(account, serial).catch((error) => this.logger.warn({ err: error, serial }, 'computing an MD5 failed'));
+  }
+}
+
+function mergeMetadata(current: Metadata, change: { set: Metadata; remove: string[] }): Metadata {
+  const merged = { ...current, ...change.set };
+  for (const key of change.remove) delete merged[key];
+  return merged;
+}
+
+/** An object POST replaces the user metadata but keeps Content-Disposition and the like. */
+function keepSystemMetadata(current: Metadata, next: Metadata): Metadata {
+  const kept = Object.fromEntries(Object.entries(current).filter(([k]) => !k.startsWith('x-object-meta-')));
+  return { ...kept, ...next };
+}

@@ -1,0 +1,228 @@
+// Queries on Pithos+ tables. Only storage/ calls these.
+import { sql } from 'kysely';
+import { CLUSTER, type Executor, type PithosContainersTable, type PithosVersionsTable } from '../db/schema.ts';
+import type { Grant } from './sharing.ts';
+
+export type ContainerRow = PithosContainersTable;
+export type VersionRow = Omit<PithosVersionsTable, 'serial'> & { serial: number };
+export type NewVersion = Omit<PithosVersionsTable, 'serial'>;
+export interface Stats { count: number; bytes: number }
+
+// ---- accounts and groups
+
+export const findAccount = (ex: Executor, account: string) =>
+  ex.selectFrom('pithos_accounts').selectAll().where('account', '=', account).executeTakeFirst();
+
+export const saveAccountMetadata = (ex: Executor, account: string, metadata: string) =>
+  ex.insertInto('pithos_accounts').values({ account, metadata, modified_at: new Date().toISOString() })
+    .onConflict((oc) => oc.column('account').doUpdateSet({ metadata, modified_at: new Date().toISOString() })).execute();
+
+/** Records the account's creation the first time it holds something. */
+export const ensureAccount = (ex: Executor, account: string) =>
+  ex.insertInto('pithos_accounts').values({ account, metadata: '{}', modified_at: new Date().toISOString() })
+    .onConflict((oc) => oc.column('account').doNothing()).execute();
+
+export async function accountStats(ex: Executor, account: string): Promise<Stats & { containers: number }> {
+  const objects = await ex.selectFrom('pithos_versions')
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('bytes')])
+    .where('account', '=', account).where('cluster', '=', CLUSTER.normal).executeTakeFirstOrThrow();
+  const containers = await ex.selectFrom('pithos_containers').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account', '=', account).executeTakeFirstOrThrow();
+  return { count: Number(objects.count), bytes: Number(objects.bytes), containers: Number(containers.n) };
+}
+
+export const groupsOf = (ex: Executor, account: string) =>
+  ex.selectFrom('pithos_groups').select(['name', 'member']).where('account', '=', account).orderBy('name').orderBy('member').execute();
+
+export async function replaceGroup(ex: Executor, account: string, name: string, members: string[]): Promise<void> {
+  await ex.deleteFrom('pithos_groups').where('account', '=', account).where('name', '=', name).execute();
+  if (members.length) await ex.insertInto('pithos_groups').values(members.map((member) => ({ account, name, member }))).execute();
+}
+
+/** Names of `owner`'s groups that have `member` in them. */
+export async function groupsWithMember(ex: Executor, owner: string, member: string): Promise<string[]> {
+  const rows = await ex.selectFrom('pithos_groups').select('name').where('account', '=', owner).where('member', '=', member).execute();
+  return rows.map((r) => r.name);
+}
+
+// ---- containers
+
+export const findContainer = (ex: Executor, account: string, name: string) =>
+  ex.selectFrom('pithos_containers').selectAll().where('account', '=', account).where('name', '=', name).executeTakeFirst();
+
+export const insertContainer = (ex: Executor, row: ContainerRow) =>
+  ex.insertInto('pithos_containers').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+
+export const updateContainer = (ex: Executor, account: string, name: string, patch: Partial<ContainerRow>) =>
+  ex.updateTable('pithos_containers').set(patch).where('account', '=', account).where('name', '=', name).execute();
+
+export async function deleteContainer(ex: Executor, account: string, name: string): Promise<void> {
+  for (const table of ['pithos_versions', 'pithos_grants', 'pithos_public'] as const) {
+    await ex.deleteFrom(table).where('account', '=', account).where('container', '=', name).execute();
+  }
+  await ex.deleteFrom('pithos_containers').where('account', '=', account).where('name', '=', name).execute();
+}
+
+export async function containerStats(ex: Executor, account: string, container: string): Promise<Stats> {
+  const row = await ex.selectFrom('pithos_versions')
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('bytes')])
+    .where('account', '=', account).where('container', '=', container).where('cluster', '=', CLUSTER.normal).executeTakeFirstOrThrow();
+  return { count: Number(row.count), bytes: Number(row.bytes) };
+}
+
+export interface NameRange { after?: string; from?: string; before?: string; limit: number }
+
+/** Containers in byte order with their object count and bytes. */
+export async function listContainers(ex: Executor, account: string, range: NameRange, only?: string[]) {
+  let q = ex.selectFrom('pithos_containers as c')
+    .leftJoin(
+      (eb) => eb.selectFrom('pithos_versions').select((e) => ['container', e.fn.countAll<number>().as('count'), e.fn.sum<number>('size').as('bytes')])
+        .where('account', '=', account).where('cluster', '=', CLUSTER.normal).groupBy('container').as('s'),
+      (join) => join.onRef('s.container', '=', 'c.name'))
+    .select(['c.name', 'c.modified_at', 's.count', 's.bytes'])
+    .where('c.account', '=', account);
+  if (range.after !== undefined) q = q.where('c.name', '>', range.after);
+  if (range.from !== undefined) q = q.where('c.name', '>=', range.from);
+  if (range.before !== undefined) q = q.where('c.name', '<', range.before);
+  if (only) q = q.where('c.name', 'in', only.length ? only : ['']);
+  const rows = await q.orderBy('c.name').limit(range.limit).execute();
+  return rows.map((r) => ({ name: r.name, modifiedAt: r.modified_at, count: Number(r.count ?? 0), bytes: Number(r.bytes ?? 0) }));
+}
+
+// ---- versions
+
+const parse = (row: VersionRow): VersionRow => ({ ...row, serial: Number(row.serial), size: Number(row.size) });
+
+export async function currentVersion(ex: Executor, account: string, container: string, name: string): Promise<VersionRow | undefined> {
+  const row = await ex.selectFrom('pithos_versions').selectAll()
+    .where('account', '=', account).where('container', '=', container).where('name', '=', name).where('cluster', '=', CLUSTER.normal)
+    .executeTakeFirst();
+  return row && parse(row);
+}
+
+export async function versionBySerial(ex: Executor, serial: number): Promise<VersionRow | undefined> {
+  const row = await ex.selectFrom('pithos_versions').selectAll().where('serial', '=', serial).executeTakeFirst();
+  return row && parse(row);
+}
+
+/** Every kept version of a name (current and history), oldest first. */
+export const versionsOf = (ex: Executor, account: string, container: string, name: string) =>
+  ex.selectFrom('pithos_versions').select(['serial', 'modified_at'])
+    .where('account', '=', account).where('container', '=', container).where('name', '=', name)
+    .where('cluster', 'in', [CLUSTER.normal, CLUSTER.history]).orderBy('serial').execute();
+
+export async function insertVersion(ex: Executor, row: NewVersion): Promise<number> {
+  const inserted = await ex.insertInto('pithos_versions').values(row).returning('serial').executeTakeFirstOrThrow();
+  return Number(inserted.serial);
+}
+
+export const setCluster = (ex: Executor, serial: number, cluster: number) =>
+  ex.updateTable('pithos_versions').set({ cluster }).where('serial', '=', serial).execute();
+
+export const deleteVersion = (ex: Executor, serial: number) => ex.deleteFrom('pithos_versions').where('serial', '=', serial).execute();
+
+/** Deletes a name's history and deletion records (container policy `none`). */
+export const deleteOldVersions = (ex: Executor, account: string, container: string, name: string) =>
+  ex.deleteFrom('pithos_versions').where('account', '=', account).where('container', '=', container).where('name', '=', name)
+    .where('cluster', '!=', CLUSTER.normal).execute();
+
+export const updateVersion = (ex: Executor, serial: number, patch: { metadata?: string; content_type?: string; manifest?: string }) =>
+  ex.updateTable('pithos_versions').set(patch).where('serial', '=', serial).execute();
+
+export interface ListedObject { name: string; size: number; md5: string | null; content_type: string; modified_at: string; manifest: string | null; serial: number }
+
+/**
+ * Current objects in byte order. `visible` restricts to names a grant covers: the granted
+ * name itself or anything below `<name>/`.
+ */
+export async function listObjects(ex: Executor, account: string, container: string, range: NameRange, visible?: string[]): Promise<ListedObject[]> {
+  let q = ex.selectFrom('pithos_versions').select(['name', 'size', 'md5', 'content_type', 'modified_at', 'manifest', 'serial'])
+    .where('account', '=', account).where('container', '=', container).where('cluster', '=', CLUSTER.normal);
+  if (range.after !== undefined) q = q.where('name', '>', range.after);
+  if (range.from !== undefined) q = q.where('name', '>=', range.from);
+  if (range.before !== undefined) q = q.where('name', '<', range.before);
+  if (visible) {
+    if (visible.length === 0) return [];
+    q = q.where((eb) => eb.or(visible.flatMap((n) => [
+      eb('name', '=', n),
+      // '0' follows '/' in byte order: this range is every name starting with `n/`.
+      eb.and([eb('name', '>', `${n}/`), eb('name', '<', `${n}0`)]),
+    ])));
+  }
+  const rows = await q.orderBy('name').limit(range.limit).execute();
+  return rows.map((r) => ({ ...r, size: Number(r.size), serial: Number(r.serial) }));
+}
+
+/** An MD5 already known for the same bytes (same Merkle root and size). */
+export async function knownMd5(ex: Executor, objectHash: string, size: number): Promise<string | null> {
+  const row = await ex.selectFrom('pithos_versions').select('md5').where('object_hash', '=', objectHash).where('size', '=', size)
+    .where('md5', 'is not', null).limit(1).executeTakeFirst();
+  return row?.md5 ?? null;
+}
+
+export const fillMd5 = (ex: Executor, objectHash: string, size: number, md5: string) =>
+  ex.updateTable('pithos_versions').set({ md5 }).where('object_hash', '=', objectHash).where('size', '=', size).where('md5', 'is', null).execute();
+
+/** Every block hash any version references (for the garbage collector). */
+export async function referencedBlocks(ex: Executor): Promise<Set<string>> {
+  const referenced = new Set<string>();
+  const rows = await ex.selectFrom('pithos_versions').select('hashes').distinct().execute();
+  for (const { hashes } of rows) for (let i = 0; i < hashes.length; i += 64) referenced.add(hashes.slice(i, i + 64));
+  return referenced;
+}
+
+// ---- grants and public links
+
+export async function grantsOn(ex: Executor, account: string, container: string, name: string): Promise<Grant[]> {
+  const rows = await ex.selectFrom('pithos_grants').select(['grantee', 'can_write'])
+    .where('account', '=', account).where('container', '=', container).where('name', '=', name).execute();
+  return rows.map((r) => ({ grantee: r.grantee, canWrite: r.can_write === 1 }));
+}
+
+export async function setGrants(ex: Executor, account: string, container: string, name: string, grants: Grant[]): Promise<void> {
+  await ex.deleteFrom('pithos_grants').where('account', '=', account).where('container', '=', container).where('name', '=', name).execute();
+  if (grants.length) {
+    await ex.insertInto('pithos_grants')
+      .values(grants.map((g) => ({ account, container, name, grantee: g.grantee, can_write: g.canWrite ? 1 : 0 }))).execute();
+  }
+}
+
+/** Grants `owner` made to any of `grantees`, optionally in one container. */
+export const grantsTo = (ex: Executor, owner: string, grantees: string[], container?: string) => {
+  let q = ex.selectFrom('pithos_grants').select(['container', 'name', 'can_write']).where('account', '=', owner).where('grantee', 'in', grantees);
+  if (container !== undefined) q = q.where('container', '=', container);
+  return q.execute();
+};
+
+/** Grants on names `owner` shares with anyone (the owner's `?shared` listing). */
+export const sharedNames = (ex: Executor, owner: string, container: string) =>
+  ex.selectFrom('pithos_grants').select('name').distinct().where('account', '=', owner).where('container', '=', container).execute();
+
+/** Accounts that share something with `user`, directly, with everyone, or through a group. */
+export async function accountsSharingWith(ex: Executor, user: string, range: NameRange): Promise<string[]> {
+  let q = ex.selectFrom('pithos_grants as g').select('g.account').distinct()
+    .where('g.account', '!=', user)
+    .where((eb) => eb.or([
+      eb('g.grantee', 'in', [user, '*']),
+      eb('g.grantee', 'in', eb.selectFrom('pithos_groups as gr').select(sql<string>`gr.account || ':' || gr.name`.as('ref')).where('gr.member', '=', user)),
+    ]));
+  if (range.after !== undefined) q = q.where('g.account', '>', range.after);
+  const rows = await q.orderBy('g.account').limit(range.limit).execute();
+  return rows.map((r) => r.account);
+}
+
+export const publicToken = async (ex: Executor, account: string, container: string, name: string) =>
+  (await ex.selectFrom('pithos_public').select('token').where('account', '=', account).where('container', '=', container).where('name', '=', name).executeTakeFirst())?.token;
+
+export const insertPublic = (ex: Executor, token: string, account: string, container: string, name: string) =>
+  ex.insertInto('pithos_public').values({ token, account, container, name, created_at: new Date().toISOString() }).onConflict((oc) => oc.doNothing()).execute();
+
+export const deletePublic = (ex: Executor, account: string, container: string, name: string) =>
+  ex.deleteFrom('pithos_public').where('account', '=', account).where('container', '=', container).where('name', '=', name).execute();
+
+export const findPublic = (ex: Executor, token: string) =>
+  ex.selectFrom('pithos_public').selectAll().where('token', '=', token).executeTakeFirst();
+
+/** Public names in a container (the owner's `?public` listing). */
+export const publicNames = (ex: Executor, owner: string, container: string) =>
+  ex.selectFrom('pithos_public').select('name').where('account', '=', owner).where('container', '=', container).execute();

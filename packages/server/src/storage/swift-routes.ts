@@ -1,0 +1,168 @@
+// The Swift API at /object-store/v1: accounts and containers here, objects in
+// object-routes.ts. One catch-all route parses the raw path itself, so that `%2F`, `..` and
+// `//` in object names stay part of the name.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../http/app.ts';
+import type { Authenticate } from '../http/auth.ts';
+import { ApiError, badRequest } from '../http/errors.ts';
+import type { IdentityService } from '../identity/service.ts';
+import { BLOCK_HASH, BLOCK_SIZE } from '@oceanos/contract';
+import { CONTENT_TYPES, listingFormat, listOptions, MAX_LISTING, renderContainers, renderObjects, type Format } from './listing.ts';
+import { metadataFromHeaders, parseStoragePath, type Metadata } from './names.ts';
+import { objectRoutes, type ObjectContext } from './object-routes.ts';
+import { bodyChunks, smallBody } from './request-body.ts';
+import type { ContainerPolicy, PithosService } from './service.ts';
+import { header, httpDate, xTimestamp } from './swift-http.ts';
+import { bulkDelete } from './bulk-delete.ts';
+
+export interface SwiftDeps { pithos: PithosService; identity: IdentityService; authenticate: Authenticate; publicUrl(token: string): string }
+
+export const SWIFT_PREFIX = '/object-store/v1';
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'COPY', 'MOVE'];
+
+/** The Swift error body: plain text, except Pithos' 409 list of missing blocks (JSON). */
+export const swiftFault = (e: ApiError) => (Array.isArray(e.data) ? e.data : e.message);
+
+export function swiftRoutes(app: App, deps: SwiftDeps) {
+  // Bodies are read by the handlers as streams, whatever their type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  const caller = async (request: FastifyRequest): Promise<string> => {
+    // Pithos also takes the token as a query parameter (links in the web UI).
+    const fromQuery = (request.query as Record<string, string | undefined>)['X-Auth-Token'];
+    if (request.headers['x-auth-token'] === undefined && fromQuery) return (await deps.identity.validateToken(fromQuery)).user.id;
+    return (await deps.authenticate(request)).user.id;
+  };
+  const objects = objectRoutes(deps);
+
+  app.route({
+    method: ['GET', 'HEAD'], url: '/', exposeHeadRoute: false,
+    async handler(request, reply) {
+      const user = await caller(request);
+      const query = request.query as Record<string, string>;
+      const accounts = await deps.pithos.sharingAccounts(user, { marker: query.marker || undefined, limit: Math.min(Number(query.limit) || MAX_LISTING, MAX_LISTING) });
+      return sendListing(request, reply, (format) => {
+        if (format === 'json') return JSON.stringify(accounts.map((name) => ({ name })));
+        return accounts.length ? accounts.map((a) => `${a}\n`).join('') : null;
+      });
+    },
+  });
+
+  app.route({
+    method: METHODS, url: '/*', exposeHeadRoute: false,
+    async handler(request, reply) {
+      const rawPath = request.raw.url!.split('?')[0]!.slice(SWIFT_PREFIX.length + 1);
+      const path = parseStoragePath(rawPath);
+      const user = await caller(request);
+      if (!path) return reply.code(404).send('Not Found');
+      if (path.container === undefined) return account(request, reply, user, path.account);
+      if (path.object === undefined) return container(request, reply, user, path.account, path.container);
+      const context: ObjectContext = { request, reply, caller: user, path: { account: path.account, container: path.container, name: path.object } };
+      return objects(context);
+    },
+  });
+
+  async function account(request: FastifyRequest, reply: FastifyReply, user: string, name: string) {
+    const query = request.query as Record<string, string>;
+    if ('bulk-delete' in query && (request.method === 'POST' || request.method === 'DELETE')) {
+      return reply.code(200).type('application/json').send(await bulkDelete(deps.pithos, user, name, await smallBody(request, 10 * 1024 * 1024)));
+    }
+    switch (request.method) {
+      case 'HEAD':
+      case 'GET': {
+        const info = await deps.pithos.accountInfo(user, name);
+        if (!info.shared) {
+          reply.headers({
+            'x-account-container-count': info.containers, 'x-account-object-count': info.count, 'x-account-bytes-used': info.bytes,
+            'x-timestamp': xTimestamp(info.modifiedAt ?? new Date(0).toISOString()),
+            ...info.metadata,
+          });
+          if (info.quota !== undefined) reply.header('x-account-policy-quota', info.quota);
+          for (const [group, members] of Object.entries(info.groups)) reply.header(`x-account-group-${group}`, members.join(','));
+        }
+        if (request.method === 'HEAD') return reply.code(204).send();
+        const rows = await deps.pithos.listContainers(user, name, listOptions(query));
+        return sendListing(request, reply, (format) => renderContainers(name, rows, format));
+      }
+      case 'POST': {
+        const groups: Record<string, string[]> = {};
+        for (const [key, value] of Object.entries(request.headers)) {
+          if (!key.startsWith('x-account-group-')) continue;
+          groups[key.slice('x-account-group-'.length)] = String(value).split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
+        }
+        await deps.pithos.updateAccount(user, name, { ...metadataFromHeaders(request.headers, 'account'), groups });
+        return reply.code(204).send();
+      }
+      default:
+        throw new ApiError('methodNotAllowed', `${request.method} is not allowed on an account`, undefined, { allow: 'GET, HEAD, POST' });
+    }
+  }
+
+  async function container(request: FastifyRequest, reply: FastifyReply, user: string, account: string, name: string) {
+    const query = request.query as Record<string, string>;
+    switch (request.method) {
+      case 'PUT': {
+        const created = await deps.pithos.putContainer(user, account, name, containerPolicy(request), metadataFromHeaders(request.headers, 'container'));
+        return reply.code(created ? 201 : 202).send();
+      }
+      case 'HEAD':
+      case 'GET': {
+        const info = await deps.pithos.containerInfo(user, account, name);
+        reply.headers({
+          'x-container-block-size': BLOCK_SIZE, 'x-container-block-hash': BLOCK_HASH,
+          'x-timestamp': xTimestamp(info.container.created_at), 'last-modified': httpDate(info.container.modified_at),
+        });
+        if (!info.shared) {
+          reply.headers({
+            'x-container-object-count': info.count, 'x-container-bytes-used': info.bytes,
+            'x-container-policy-versioning': info.container.versioning, 'x-container-policy-quota': info.container.quota,
+            ...(info.metadata as Metadata),
+          });
+        }
+        if (request.method === 'HEAD') return reply.code(204).send();
+        const rows = await deps.pithos.listObjects(user, account, name, { ...listOptions(query), shared: 'shared' in query, public: 'public' in query });
+        return sendListing(request, reply, (format) => renderObjects(name, rows, format));
+      }
+      case 'POST': {
+        // Pithos: raw blocks posted to a container are stored, for a hashmap upload to use.
+        if (header(request, 'content-type')?.startsWith('application/octet-stream')) {
+          if (user !== account) throw new ApiError('forbidden', 'Only the owner may upload blocks');
+          await deps.pithos.containerInfo(user, account, name);
+          const hashes = await deps.pithos.writer.storeRawBlocks(bodyChunks(request));
+          return reply.code(202).type('application/json').send(JSON.stringify(hashes));
+        }
+        await deps.pithos.updateContainer(user, account, name, containerPolicy(request), metadataFromHeaders(request.headers, 'container'));
+        return reply.code(204).send();
+      }
+      case 'DELETE':
+        await deps.pithos.deleteContainer(user, account, name);
+        return reply.code(204).send();
+      default:
+        throw new ApiError('methodNotAllowed', `${request.method} is not allowed on a container`, undefined, { allow: 'DELETE, GET, HEAD, POST, PUT' });
+    }
+  }
+}
+
+function containerPolicy(request: FastifyRequest): ContainerPolicy {
+  const policy: ContainerPolicy = {};
+  const versioning = header(request, 'x-container-policy-versioning');
+  if (versioning !== undefined) {
+    if (versioning !== 'auto' && versioning !== 'none') throw badRequest('X-Container-Policy-Versioning must be auto or none');
+    policy.versioning = versioning;
+  }
+  const quota = header(request, 'x-container-policy-quota');
+  if (quota !== undefined) {
+    if (!/^\d+$/.test(quota) || !Number.isSafeInteger(Number(quota))) throw badRequest('X-Container-Policy-Quota must be a number of bytes');
+    policy.quota = Number(quota);
+  }
+  return policy;
+}
+
+/** Swift: an empty plain listing is 204; json and xml always have a body. */
+function sendListing(request: FastifyRequest, reply: FastifyReply, render: (format: Format) => string | null) {
+  const format = listingFormat(request.query as Record<string, string>, header(request, 'accept'));
+  const body = render(format);
+  if (body === null) return reply.code(204).send();
+  return reply.code(200).type(CONTENT_TYPES[format]).send(request.method === 'HEAD' ? undefined : body);
+}
