@@ -11,12 +11,17 @@ import type { IdentityService } from './identity/service.ts';
 import { synnefoTokenRoutes, userCatalogRoutes } from './identity/synnefo-routes.ts';
 import { quotaRoutes } from './quota/routes.ts';
 import type { QuotaService } from './quota/service.ts';
+import { GLANCE_PREFIX, glanceFault, glanceRoutes, sendVersions } from './images/glance-routes.ts';
+import { planktonRoutes } from './images/plankton-routes.ts';
+import type { ImageService } from './images/service.ts';
 import { publicRoutes } from './storage/public-routes.ts';
 import type { PithosService } from './storage/service.ts';
 import { swiftCapabilities } from './storage/capabilities.ts';
 import { SWIFT_PREFIX, swiftFault, swiftRoutes } from './storage/swift-routes.ts';
 
-export interface FamilyDeps { identity: IdentityService; quota: QuotaService; pithos: PithosService; catalog: ServiceCatalog; authenticate: Authenticate }
+export interface FamilyDeps {
+  identity: IdentityService; quota: QuotaService; pithos: PithosService; images: ImageService; catalog: ServiceCatalog; authenticate: Authenticate;
+}
 
 /** Lists the versions under a prefix, answering 300 Multiple Choices as OpenStack does. */
 function versionList(prefix: string, values: object[], format = keystoneFault): ApiFamily {
@@ -53,6 +58,9 @@ export function apiFamilies(deps: FamilyDeps): ApiFamily[] {
   // Swift clients expect the account in the URL; Synnefo's clients append it themselves.
   catalog.register({ type: 'object-store', name: 'swift', synnefoName: 'pithos_object-store', path: `${SWIFT_PREFIX}/{account}`, versionId: 'v1', inV2: false });
   catalog.register({ type: 'object-store', name: 'swift', synnefoName: 'pithos_object-store', path: SWIFT_PREFIX, versionId: 'v1', inV3: false });
+  // Glance clients discover the version from the unversioned endpoint, as with a real Glance.
+  catalog.register({ type: 'image', name: 'glance', synnefoName: 'cyclades_plankton', path: '/image', versionId: 'v2', inV2: false });
+  catalog.register({ type: 'image', name: 'glance', synnefoName: 'cyclades_plankton', path: '/image/v1.0', versionId: 'v1.0', inV3: false });
 
   const v3 = { ...KEYSTONE_VERSION, links: [{ rel: 'self', href: catalog.url('/identity/v3/') }] };
   const v2 = { id: 'v2.0', status: 'deprecated', updated: '2014-04-17T00:00:00Z', links: [{ rel: 'self', href: catalog.url('/identity/v2.0/') }] };
@@ -99,6 +107,29 @@ export function apiFamilies(deps: FamilyDeps): ApiFamily[] {
       format: swiftFault,
       routes(app) {
         app.get('/', async () => swiftCapabilities());
+      },
+    },
+    {
+      prefix: '/image',
+      format: glanceFault,
+      routes(app) {
+        app.get('/', (_request, reply) => sendVersions(reply, (path) => catalog.url(path)));
+        app.get('/versions', (_request, reply) => sendVersions(reply, (path) => catalog.url(path)));
+      },
+    },
+    {
+      prefix: GLANCE_PREFIX,
+      format: glanceFault,
+      routes(app) {
+        app.get('/', (_request, reply) => sendVersions(reply, (path) => catalog.url(path)));
+        glanceRoutes(app, deps);
+      },
+    },
+    {
+      prefix: '/image/v1.0',
+      format: cloudFault,
+      routes(app) {
+        planktonRoutes(app, deps);
       },
     },
     {

@@ -10,6 +10,7 @@ import { makeAuthenticate } from './http/auth.ts';
 import { apiFamilies } from './families.ts';
 import { LoginThrottle } from './identity/login-throttle.ts';
 import { IdentityService } from './identity/service.ts';
+import { ImageService } from './images/service.ts';
 import { QuotaService } from './quota/service.ts';
 import { GarbageCollector } from './storage/garbage-collector.ts';
 import { LocalBlockStore } from './storage/local-block-store.ts';
@@ -22,6 +23,7 @@ export interface ControlPlane {
   identity: IdentityService;
   quota: QuotaService;
   pithos: PithosService;
+  images: ImageService;
   collector: GarbageCollector;
   catalog: ServiceCatalog;
   logger: Logger;
@@ -44,6 +46,8 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     const blocks = new LocalBlockStore(join(config.dataDir, 'blocks'));
     const pithos = new PithosService(database, blocks, quota, logger);
     await pithos.start();
+    const images = new ImageService(database, pithos, logger);
+    await images.start();
     const collector = new GarbageCollector(database, blocks, logger, config.storage.gcGraceSeconds * 1000);
 
     const baseUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
@@ -52,7 +56,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     const app = await buildHttpServer({
       logger,
       trustProxy: config.trustProxy,
-      families: apiFamilies({ identity, quota, pithos, catalog, authenticate }),
+      families: apiFamilies({ identity, quota, pithos, images, catalog, authenticate }),
     });
 
     const purge = setInterval(() => {
@@ -62,7 +66,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     collector.startSweeping(config.storage.gcIntervalSeconds * 1000);
 
     return {
-      app, database, identity, quota, pithos, collector, catalog, logger,
+      app, database, identity, quota, pithos, images, collector, catalog, logger,
       async close() {
         clearInterval(purge);
         collector.stop();

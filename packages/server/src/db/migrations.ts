@@ -2,6 +2,7 @@
 // transactional on both SQLite and PostgreSQL), so a migration applies whole or not at all.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { imagesMigration } from '../images/migration.ts';
 import { pithosMigration } from '../storage/migration.ts';
 import type { Dialect } from './database.ts';
 
@@ -110,4 +111,5 @@ export const migrations: Migration[] = [
     },
   },
   pithosMigration,
+  imagesMigration,
 ];

@@ -139,6 +139,47 @@ export interface PithosGrantsTable {
 
 export interface PithosPublicTable { token: string; account: string; container: string; name: string; created_at: string }
 
+// ---- Images (images/). An image is a Pithos file plus this record; its id is the file's UUID.
+
+export interface ImagesTable {
+  id: string;
+  /** The owning project (a user's system project has the user's UUID). */
+  owner: string;
+  name: string;
+  status: 'queued' | 'saving' | 'active' | 'deleted';
+  visibility: 'public' | 'private' | 'shared' | 'community';
+  disk_format: string | null;
+  container_format: string | null;
+  min_disk: number;
+  min_ram: number;
+  protected: number;
+  os_hidden: number;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON object of string properties (OSFAMILY, ROOT_PARTITION, ...). */
+  properties: string;
+  /** The file, in the owner's account, once there is data. */
+  file_container: string | null;
+  file_name: string | null;
+  /** Size, MD5 and Merkle root of the file when it was uploaded or registered. */
+  size: number | null;
+  virtual_size: number | null;
+  checksum: string | null;
+  object_hash: string | null;
+  /** 1 when the image service created the file (an upload), so deleting the image removes it. */
+  file_owned: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ImageMembersTable {
+  image_id: string;
+  member: string;
+  status: 'pending' | 'accepted' | 'rejected';
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Schema {
   users: UsersTable;
   projects: ProjectsTable;
@@ -155,6 +196,8 @@ export interface Schema {
   pithos_versions: PithosVersionsTable;
   pithos_grants: PithosGrantsTable;
   pithos_public: PithosPublicTable;
+  images: ImagesTable;
+  image_members: ImageMembersTable;
 }
 
 /** Either the database or an open transaction: store functions accept both. */

@@ -182,7 +182,7 @@ export class PithosService {
   }
 
   async containerInfo(caller: string, account: string, name: string) {
-    const container = await this.requireContainer(account, name);
+    const container = await this.requireContainer(account, name, caller);
     if (caller !== account) {
       if ((await visibleIn(this.db, caller, account, name)).names.length === 0) throw forbidden('Access denied');
       return { container, shared: true as const };
@@ -200,14 +200,16 @@ export class PithosService {
     });
   }
 
-  private async requireContainer(account: string, name: string) {
+  /** A container, or 404. The owner's home containers exist from their first request on. */
+  private async requireContainer(account: string, name: string, caller?: string) {
+    if (caller === account) await this.ensureHome(account);
     const container = await store.findContainer(this.db, account, name);
     if (!container) throw notFound(`Container ${name} does not exist`);
     return container;
   }
 
   async listObjects(caller: string, account: string, container: string, options: ListOptions & { shared?: boolean; public?: boolean }): Promise<Listed[]> {
-    await this.requireContainer(account, container);
+    await this.requireContainer(account, container, caller);
     let visible: string[] | undefined;
     if (caller !== account) {
       visible = (await visibleIn(this.db, caller, account, container)).names;
@@ -246,6 +248,15 @@ export class PithosService {
     }
     view.publicToken = await store.publicToken(this.db, path.account, path.container, path.name);
     return view;
+  }
+
+  /**
+   * The current version of the file with this UUID, with no access check: for services that
+   * keep their own rules about who may read it (images).
+   */
+  async fileByUuid(uuid: string): Promise<ObjectView | undefined> {
+    const row = await store.currentByUuid(this.db, uuid);
+    return row && this.view(row);
   }
 
   /** The object behind a public link, or 404. */
@@ -352,7 +363,7 @@ export class PithosService {
   }
 
   async checkWrite(caller: string, path: ObjectPath): Promise<void> {
-    await this.requireContainer(path.account, path.container);
+    await this.requireContainer(path.account, path.container, caller);
     await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'write');
   }
 

@@ -100,6 +100,12 @@ export async function currentVersion(ex: Executor, account: string, container: s
   return row && parse(row);
 }
 
+/** The current version of the object with this UUID (an object keeps its UUID across moves). */
+export async function currentByUuid(ex: Executor, uuid: string): Promise<VersionRow | undefined> {
+  const row = await ex.selectFrom('pithos_versions').selectAll().where('uuid', '=', uuid).where('cluster', '=', CLUSTER.normal).executeTakeFirst();
+  return row && parse(row);
+}
+
 export async function versionBySerial(ex: Executor, serial: number): Promise<VersionRow | undefined> {
   const row = await ex.selectFrom('pithos_versions').selectAll().where('serial', '=', serial).executeTakeFirst();
   return row && parse(row);
