@@ -28,7 +28,8 @@ export interface ServeProcess {
 export async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [OCEANOS_BIN, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    // The built-in image is left to the tests about images.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', OCEANOS_BUILTIN_IMAGE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -36,7 +37,8 @@ export async function startServe(dataDir: string, env: Record<string, string> = 
   child.stderr!.on('data', (d) => { output += d; });
   const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
   await new Promise<void>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`oceanos serve did not start in 60 s:\n${output}`)), 60_000);
+    // A first start may build the built-in image, which fetches Debian packages once.
+    const timer = setTimeout(() => fail(new Error(`oceanos serve did not start in 180 s:\n${output}`)), 180_000);
     const poll = setInterval(() => {
       if (output.includes('oceanos is serving')) { clearInterval(poll); clearTimeout(timer); ok(); }
     }, 50);

@@ -24,6 +24,9 @@ const FileConfig = Type.Object({
     gcGraceSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     gcIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
   }, { additionalProperties: false })),
+  images: Type.Optional(Type.Object({
+    builtin: Type.Optional(Type.Boolean()),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false });
 export type FileConfig = Static<typeof FileConfig>;
 
@@ -47,6 +50,8 @@ export interface Config {
    * grace period (so uploads in progress keep theirs), by a sweep every interval.
    */
   storage: { gcGraceSeconds: number; gcIntervalSeconds: number };
+  /** Build and register oceanos-tiny on a start that finds no image (OCEANOS_BUILTIN_IMAGE=0 turns it off). */
+  images: { builtin: boolean };
 }
 
 export interface ConfigSources {
@@ -97,5 +102,6 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     loginThrottle: file.loginThrottle ?? { maxFailuresPerUser: 5, maxFailuresPerAddress: 50, windowSeconds: 300 },
     quotaDefaults: file.quotaDefaults ?? {},
     storage: { gcGraceSeconds: file.storage?.gcGraceSeconds ?? 24 * 3600, gcIntervalSeconds: file.storage?.gcIntervalSeconds ?? 3600 },
+    images: { builtin: env.OCEANOS_BUILTIN_IMAGE ? env.OCEANOS_BUILTIN_IMAGE !== '0' : file.images?.builtin ?? true },
   };
 }

@@ -5,19 +5,20 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type ConfigSources } from './config.ts';
 import { ApiError } from './http/errors.ts';
+import { ensureBuiltinImage } from './images/builtin-image.ts';
 import { randomPassword } from './identity/secrets.ts';
 import { createControlPlane, type ControlPlane } from './main.ts';
 
 export const ADMIN_USER = 'admin';
 
 /** Creates the admin user if missing; returns its password when it was just created. */
-export async function bootstrapAdmin(plane: ControlPlane, password: string | undefined): Promise<{ created: boolean; password?: string; projectId: string }> {
+export async function bootstrapAdmin(plane: ControlPlane, password: string | undefined): Promise<{ created: boolean; password?: string; projectId: string; userId: string }> {
   const existing = await plane.identity.listUsers({ name: ADMIN_USER });
-  if (existing[0]) return { created: false, projectId: existing[0].defaultProjectId };
+  if (existing[0]) return { created: false, projectId: existing[0].defaultProjectId, userId: existing[0].id };
   const chosen = password || randomPassword();
   try {
     const admin = await plane.identity.createUser({ name: ADMIN_USER, password: chosen, isAdmin: true, displayName: 'Cloud administrator' });
-    return { created: true, password: chosen, projectId: admin.defaultProjectId };
+    return { created: true, password: chosen, projectId: admin.defaultProjectId, userId: admin.id };
   } catch (error) {
     // Another process created it at the same moment.
     if (error instanceof ApiError && error.kind === 'conflict') return bootstrapAdmin(plane, password);
@@ -63,6 +64,10 @@ export async function serve(sources: ConfigSources): Promise<void> {
     logger.info({ file: join(config.dataDir, 'admin-openrc.sh') }, 'created the admin user');
   } else if (!existsSync(join(config.dataDir, 'admin-openrc.sh'))) {
     logger.warn('the admin user exists but admin-openrc.sh is missing; reset the password with `oceanos admin user modify admin --password ...`');
+  }
+  if (config.images.builtin) {
+    // A cloud without its first image still serves; the operator hears why.
+    await ensureBuiltinImage(plane, admin.userId).catch((error) => logger.warn({ err: error }, 'could not build or register the built-in image'));
   }
   logger.info({ url: plane.catalog.baseUrl, database: plane.database.description, dataDir: config.dataDir }, 'oceanos is serving');
   process.stdout.write(`oceanos is serving at ${plane.catalog.baseUrl} (credentials: ${join(config.dataDir, 'admin-openrc.sh')})\n`);

@@ -1,0 +1,136 @@
+// End to end: images through Debian's python3-openstackclient against a real `oceanos serve`
+// on a fresh data dir, which registers the built-in oceanos-tiny image on its first start.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { testDatabases } from '../../packages/server/test/helpers/databases.ts';
+import { readOpenrc, startServe, type ServeProcess } from './serve-process.ts';
+
+const exec = promisify(execFile);
+const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
+
+function missingTools(): string | undefined {
+  for (const tool of ['openstack', 'mcopy', 'sfdisk']) {
+    try {
+      execFileSync('which', [tool], { stdio: 'ignore' });
+    } catch {
+      if (process.env.CI) throw new Error(`${tool} is missing: scripts/setup.sh --test installs it`);
+      return `${tool} is not installed`;
+    }
+  }
+  return undefined;
+}
+
+const missing = missingTools();
+if (missing) process.stderr.write(`# skipping openstack image tests: ${missing}\n`);
+
+for (const database of await testDatabases()) {
+  describe(`images with the openstack CLI on ${database.dialect}`, { skip: database.skip ?? missing }, () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'oceanos-e2e-images-'));
+    let server: ServeProcess;
+    let admin: Record<string, string>;
+
+    const openstack = async (args: string[], env: Record<string, string> = admin) => {
+      try {
+        const { stdout } = await exec('openstack', args, { env: { PATH: process.env.PATH ?? '', HOME: dataDir, ...env }, timeout: 120_000, maxBuffer: 64 << 20 });
+        return { code: 0, stdout, stderr: '' };
+      } catch (error) {
+        const e = error as { code?: number; stdout?: string; stderr?: string };
+        return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+      }
+    };
+    const ok = async (args: string[], env?: Record<string, string>) => {
+      const res = await openstack(args, env);
+      assert.equal(res.code, 0, `openstack ${args.join(' ')} failed: ${res.stderr}`);
+      return res.stdout;
+    };
+    const json = async (args: string[], env?: Record<string, string>) => JSON.parse(await ok([...args, '-f', 'json'], env));
+
+    before(async () => {
+      const env = database.dialect === 'postgres' ? { OCEANOS_DATABASE_URL: await database.create() } : {};
+      server = await startServe(dataDir, { ...env, OCEANOS_BUILTIN_IMAGE: '1' });
+      admin = { ...readOpenrc(join(dataDir, 'admin-openrc.sh')), OS_AUTH_URL: `${server.url}/identity/v3` };
+    });
+    after(async () => { if (server?.child.exitCode === null) await server.stop(); });
+
+    it('lists the built-in oceanos-tiny image on a fresh cloud', async () => {
+      const images = await json(['image', 'list', '--long']);
+      const tiny = images.find((i: { Name: string }) => i.Name === 'oceanos-tiny');
+      assert.ok(tiny, `oceanos-tiny is listed: ${JSON.stringify(images)}\n${server.output()}`);
+      assert.equal(tiny.Status, 'active');
+      assert.equal(tiny.Visibility, 'public');
+      const shown = await json(['image', 'show', 'oceanos-tiny']);
+      assert.equal(shown.disk_format, 'raw');
+      assert.equal(shown.properties.OSFAMILY, 'linux');
+    });
+
+    it('creates an image from a file, sets properties, saves it byte-identical and deletes it', async () => {
+      const data = randomBytes(6 * 1024 * 1024 + 123);
+      const file = join(dataDir, 'upload.raw');
+      writeFileSync(file, data);
+      const created = await json(['image', 'create', '--file', file, '--disk-format', 'raw', '--container-format', 'bare', '--property', 'OSFAMILY=linux', 'uploaded']);
+      const shown = await json(['image', 'show', created.id]);
+      assert.equal(shown.status, 'active');
+      assert.equal(shown.size, data.length);
+      assert.equal(shown.checksum, md5(data));
+
+      await ok(['image', 'set', '--property', 'ROOT_PARTITION=1', '--name', 'renamed', created.id]);
+      const changed = await json(['image', 'show', created.id]);
+      assert.equal(changed.name, 'renamed');
+      assert.equal(changed.properties.ROOT_PARTITION, '1');
+      assert.equal(changed.properties.OSFAMILY, 'linux');
+
+      const out = join(dataDir, 'saved.raw');
+      await ok(['image', 'save', '--file', out, created.id]);
+      assert.ok(readFileSync(out).equals(data), 'the saved image is byte-identical');
+
+      await ok(['image', 'delete', created.id]);
+      const gone = await openstack(['image', 'show', created.id]);
+      assert.notEqual(gone.code, 0);
+      assert.match(gone.stderr, /No Image found|404/);
+    });
+
+    it('saves an image registered from a Pithos file', async () => {
+      const token = (await json(['token', 'issue'])).id;
+      const account = admin.OS_PROJECT_ID!;
+      const data = randomBytes(5 * 1024 * 1024);
+      const put = await fetch(`${server.url}/object-store/v1/${account}/pithos/disk.raw`, { method: 'PUT', headers: { 'x-auth-token': token }, body: data });
+      assert.equal(put.status, 201);
+      const registered = await fetch(`${server.url}/image/v1.0/images`, {
+        method: 'POST',
+        headers: { 'x-auth-token': token, 'x-image-meta-name': 'registered', 'x-image-meta-location': '/pithos/disk.raw', 'x-image-meta-disk-format': 'raw' },
+      });
+      assert.equal(registered.status, 201);
+      const id = ((await registered.json()) as { image: { id: string } }).image.id;
+      const out = join(dataDir, 'registered.raw');
+      await ok(['image', 'save', '--file', out, id]);
+      assert.ok(readFileSync(out).equals(data));
+    });
+
+    it('shares an image with a member who accepts it', async () => {
+      const bob = await json(['user', 'create', '--password', 'bob-password-1', 'bob']);
+      const bobEnv = { ...admin, OS_USERNAME: 'bob', OS_PASSWORD: 'bob-password-1', OS_PROJECT_ID: bob.id };
+      const file = join(dataDir, 'shared.raw');
+      writeFileSync(file, randomBytes(100_000));
+      const image = await json(['image', 'create', '--file', file, '--disk-format', 'raw', '--container-format', 'bare', '--shared', 'for-bob']);
+      const member = await json(['image', 'add', 'project', image.id, bob.id]);
+      assert.equal(member.status, 'pending');
+      const listed = async () => (await json(['image', 'list'], bobEnv)).map((i: { ID: string }) => i.ID);
+      assert.ok(!(await listed()).includes(image.id), 'a pending image is not in the member\'s list');
+      await ok(['image', 'set', '--accept', image.id], bobEnv);
+      assert.ok((await listed()).includes(image.id));
+      const members = await json(['image', 'member', 'list', image.id]);
+      assert.deepEqual(members.map((m: { Status: string }) => m.Status), ['accepted']);
+      const out = join(dataDir, 'bob.raw');
+      await ok(['image', 'save', '--file', out, image.id], bobEnv);
+      assert.ok(readFileSync(out).equals(readFileSync(file)));
+      const denied = await openstack(['image', 'delete', image.id], bobEnv);
+      assert.notEqual(denied.code, 0);
+    });
+  });
+}
