@@ -52,7 +52,7 @@ for (const database of await testDatabases()) {
     const json = async (args: string[], env?: Record<string, string>) => JSON.parse(await ok([...args, '-f', 'json'], env));
 
     before(async () => {
-      const env = database.dialect === 'postgres' ? { OCEANOS_DATABASE_URL: await database.create() } : {};
+      const env: Record<string, string> = database.dialect === 'postgres' ? { OCEANOS_DATABASE_URL: await database.create() } : {};
       server = await startServe(dataDir, { ...env, OCEANOS_BUILTIN_IMAGE: '1' });
       admin = { ...readOpenrc(join(dataDir, 'admin-openrc.sh')), OS_AUTH_URL: `${server.url}/identity/v3` };
     });
