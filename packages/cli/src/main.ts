@@ -9,6 +9,7 @@ import { registerAdminUserCommands } from './commands/admin-user.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerContainerCommands } from './commands/container.ts';
 import { registerFileCommands } from './commands/file.ts';
+import { registerImageCommands } from './commands/image.ts';
 import { registerQuotaCommands } from './commands/quota.ts';
 import { registerResourceCommands } from './commands/resource.ts';
 import { registerUserCommands } from './commands/user.ts';
@@ -48,6 +49,7 @@ function buildProgram(io: Io) {
   registerResourceCommands(program, ctx);
   registerContainerCommands(program, ctx);
   registerFileCommands(program, ctx);
+  registerImageCommands(program, ctx);
   const admin = program.command('admin').description('cloud administration (needs an admin token)');
   registerAdminUserCommands(admin, ctx);
   registerAdminQuotaCommands(admin, ctx);

@@ -14,4 +14,10 @@ export {
 } from './storage-types.ts';
 export { type UploadOptions, type UploadResult } from './storage-upload.ts';
 export { partPath, type DownloadOptions, type DownloadResult } from './storage-download.ts';
+export { ImageApi, type ImageAttributes, type ImageChanges, type ImageListOptions, type NewImage, type PatchOperation } from './image-api.ts';
+export { type RegisterOptions } from './image-plankton.ts';
+export { type ImageDownloadResult, type ImageTransferOptions } from './image-transfer.ts';
+export {
+  imageProperties, parseLocation, type Image, type ImageMember, type MemberStatus, type PithosLocation, type RegisteredImage, type Visibility,
+} from './image-types.ts';
 export { TransferError, type ProgressCallback, type TransferProgress } from './transfer.ts';

@@ -3,6 +3,7 @@ import { AccountApi } from './account-api.ts';
 import { CommissionsApi } from './commissions-api.ts';
 import { HttpTransport, type TransportOptions } from './http-transport.ts';
 import { IdentityApi } from './identity-api.ts';
+import { ImageApi } from './image-api.ts';
 import { StorageApi } from './storage-api.ts';
 import { UsersApi } from './users-api.ts';
 
@@ -24,6 +25,8 @@ export class OceanosClient {
   readonly commissions: CommissionsApi;
   /** Pithos+ files of the token's user (their UUID is the account; looked up once, on first use). */
   readonly storage: StorageApi;
+  /** Images: Glance v2, and Plankton for registering Pithos+ files. */
+  readonly images: ImageApi;
   private readonly http: HttpTransport;
 
   /** Throws TypeError if the URL is not http(s). */
@@ -34,6 +37,7 @@ export class OceanosClient {
     this.account = new AccountApi(this.http);
     this.commissions = new CommissionsApi(this.http);
     this.storage = new StorageApi(this.http, async () => (await this.identity.validate()).user.id);
+    this.images = new ImageApi(this.http, () => this.storage.accountId());
   }
 
   /** Base URL, without a trailing slash. */

@@ -15,7 +15,7 @@ import { CONTAINER_HELP, DIRECTORY_TYPE, ensureDefaultContainer, resolveTarget, 
 const size = (n: number) => formatQuantity(n, 'bytes');
 
 /** Runs one transfer with a progress bar when one is wanted: --progress, or by default on a terminal. */
-async function withProgress<T>(ctx: Context, wanted: boolean | undefined, label: string, run: (onProgress?: (p: TransferProgress) => void) => Promise<T>): Promise<T> {
+export async function withProgress<T>(ctx: Context, wanted: boolean | undefined, label: string, run: (onProgress?: (p: TransferProgress) => void) => Promise<T>): Promise<T> {
   if (!(wanted ?? ctx.io.stderrColumns !== undefined)) return run();
   const bar = new ProgressBar(ctx.io.stderr, label, ctx.io.stderrColumns ?? 80);
   try {
@@ -25,7 +25,7 @@ async function withProgress<T>(ctx: Context, wanted: boolean | undefined, label:
   }
 }
 
-async function localStat(path: string) {
+export async function localStat(path: string) {
   try {
     return await stat(path);
   } catch (error) {
