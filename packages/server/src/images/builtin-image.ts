@@ -34,7 +34,8 @@ export async function ensureBuiltinImage(deps: { images: ImageService; pithos: P
   const stored = await pithos.writer.storeStream(createReadStream(built, { highWaterMark: 1 << 20 }));
   await pithos.writer.commit(path, { ...stored, contentType: 'application/octet-stream', metadata: {}, manifest: null }, { modifiedBy: owner });
   const { image } = await images.register({ user: owner, admin: true }, path, {
-    name: BUILTIN_IMAGE, visibility: 'public', disk_format: 'raw', container_format: 'bare', properties: PROPERTIES,
+    // Protected, so that deleting it takes a deliberate step (`protected: false` first).
+    name: BUILTIN_IMAGE, visibility: 'public', disk_format: 'raw', container_format: 'bare', protected: true, properties: PROPERTIES,
   }, {});
   logger.info({ image: image.id, size: image.size, ms: Date.now() - started }, `registered the built-in image ${BUILTIN_IMAGE}`);
   return image.id;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { ObjectView, PithosService } from '../storage/service.ts';
 import type { ObjectPath } from '../storage/writer.ts';
 import { HEADER_BYTES, inspect } from './disk-format.ts';
@@ -179,7 +179,9 @@ export class ImageService {
   async register(caller: Caller, location: ObjectPath, attributes: ImageAttributes, expected: { size?: number; checksum?: string }): Promise<{ image: ImageRow; created: boolean }> {
     if (location.account !== caller.user) throw forbidden('Only files in your own account can be registered as images');
     checkAttributes(attributes);
-    const file = await this.pithos.objectInfo(caller.user, location);
+    const file = await this.pithos.objectInfo(caller.user, location).catch((error) => {
+      throw error instanceof ApiError && error.kind === 'notFound' ? notFound(`File /${location.container}/${location.name} does not exist`) : error;
+    });
     if (file.manifest) throw badRequest('A large-object manifest cannot be an image: upload the data as one file');
     if (expected.size !== undefined && expected.size !== file.size) throw badRequest(`The file holds ${file.size} bytes, not ${expected.size}`);
     if (expected.checksum !== undefined && expected.checksum !== file.etag) throw badRequest('The file does not match the checksum given');
