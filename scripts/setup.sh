@@ -41,7 +41,13 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The guest image builder (guest/build-tiny-image.sh; the server builds the tiny image on its
+# first start) and QEMU, the compute backend.
+apt_install mtools syslinux syslinux-common fdisk cpio qemu-system-x86
+
 if $want_test; then
+  # Config drives (ISO 9660, label config-2 or cidata) for the guest boot tests.
+  apt_install genisoimage
   apt_install python3-openstackclient python3-swiftclient rclone
   # A PostgreSQL server for the production-dialect tests, unless one is already reachable.
   if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
