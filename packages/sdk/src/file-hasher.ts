@@ -1,7 +1,11 @@
-// Computes a local file's Pithos hashmap (what `file upload` sends before any data), reading
-// block by block and hashing several blocks at once off the event loop.
-import { open } from 'node:fs/promises';
-import { BLOCK_SIZE, blockHashAsync, merkleRoot } from '@oceanos/contract/pithos-hashing';
+// Computes a local file's Pithos hashmap (what `file upload` sends before any data). Worker
+// threads each read every Nth block into one reused buffer and hash it there: nothing is
+// copied between threads and no block is allocated, which hashes 1 GiB in about half the
+// time `openssl dgst -sha256` takes on two cores (bench/storage-hashing.ts).
+import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { BLOCK_HASH, BLOCK_SIZE, blockHashAsync, merkleRoot } from '@oceanos/contract/pithos-hashing';
 
 export interface FileHashmap {
   bytes: number;
@@ -13,37 +17,61 @@ export interface FileHashmap {
 
 export interface HashFileOptions {
   blockSize?: number;
-  /** Blocks hashed at once; libuv's pool has 4 threads by default. */
+  /** Worker threads; by default one per core, at most four. */
   concurrency?: number;
   onProgress?: (bytesHashed: number) => void;
 }
 
+// The block hash of @oceanos/contract (SHA-256 of the block without its trailing zero bytes),
+// restated here because a worker cannot load TypeScript; the tests compare the two.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { openSync, readSync, closeSync } = require('node:fs');
+const { createHash } = require('node:crypto');
+const { path, first, step, count, blockSize, algorithm } = workerData;
+const fd = openSync(path, 'r');
+const block = Buffer.allocUnsafe(blockSize);
+try {
+  for (let index = first; index < count; index += step) {
+    const length = readSync(fd, block, 0, blockSize, index * blockSize);
+    if (length === 0) break; // the file shrank since it was measured
+    let end = length;
+    while (end > 0 && block[end - 1] === 0) end--;
+    parentPort.postMessage([index, createHash(algorithm).update(block.subarray(0, end)).digest('hex'), length]);
+  }
+} finally {
+  closeSync(fd);
+}
+parentPort.postMessage(null);
+`;
+
 export async function hashFile(path: string, options: HashFileOptions = {}): Promise<FileHashmap> {
   const blockSize = options.blockSize ?? BLOCK_SIZE;
-  const concurrency = options.concurrency ?? 4;
-  const file = await open(path, 'r');
-  const hashes: string[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let position = 0;
-  let hashed = 0;
-  try {
-    for (let index = 0; ; index++) {
-      const block = Buffer.allocUnsafe(blockSize);
-      const { bytesRead } = await file.read(block, 0, blockSize, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      const job: Promise<void> = blockHashAsync(block.subarray(0, bytesRead)).then((hash) => {
-        hashes[index] = hash;
-        hashed += bytesRead;
-        options.onProgress?.(hashed);
-        inFlight.delete(job);
-      });
-      inFlight.add(job);
-      if (inFlight.size >= concurrency) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
-  } finally {
-    await file.close();
+  const count = Math.ceil((await stat(path)).size / blockSize);
+  if (count <= 1) {
+    // One block: a thread would cost more than it saves.
+    const data = await readFile(path);
+    const hashes = data.length ? [await blockHashAsync(data)] : [];
+    options.onProgress?.(data.length);
+    return { bytes: data.length, hashes, root: merkleRoot(hashes) };
   }
-  return { bytes: position, hashes, root: merkleRoot(hashes) };
+  const threads = Math.max(1, Math.min(options.concurrency ?? Math.min(availableParallelism(), 4), count));
+  const hashes: string[] = new Array(count);
+  let bytes = 0;
+  await Promise.all(Array.from({ length: threads }, (_, first) => new Promise<void>((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, first, step: threads, count, blockSize, algorithm: BLOCK_HASH } });
+    worker.on('message', (message: [number, string, number] | null) => {
+      if (message === null) return resolve();
+      const [index, hash, length] = message;
+      hashes[index] = hash;
+      bytes += length;
+      options.onProgress?.(bytes);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`hashing ${path} stopped (thread exit code ${code})`)));
+  })));
+  // A file that shrank while it was read ends early: the hashmap is what was there.
+  const read = hashes.findIndex((h) => h === undefined);
+  const complete = read === -1 ? hashes : hashes.slice(0, read);
+  return { bytes, hashes: complete, root: merkleRoot(complete) };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { blockHash } from '@oceanos/contract/pithos-hashing';
 import { hashFile } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oceanos-hash-'));
@@ -32,4 +33,15 @@ test('hashes an empty file as Pithos does', async () => {
   const path = join(dir, 'empty');
   writeFileSync(path, '');
   assert.deepEqual(await hashFile(path), { bytes: 0, hashes: [], root: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' });
+});
+
+test('hashes blocks in worker threads exactly as the contract does, trailing zeros trimmed', async () => {
+  const path = join(dir, 'zeros');
+  const data = Buffer.concat([Buffer.alloc(600, 7), Buffer.alloc(1400), Buffer.from('tail'), Buffer.alloc(996), Buffer.alloc(1000)]);
+  writeFileSync(path, data);
+  for (const concurrency of [1, 2, 5]) {
+    const map = await hashFile(path, { blockSize: 1000, concurrency });
+    assert.equal(map.bytes, data.length);
+    assert.deepEqual(map.hashes, [0, 1, 2, 3].map((i) => blockHash(data.subarray(i * 1000, (i + 1) * 1000))));
+  }
 });
