@@ -62,7 +62,10 @@ export class ApiError extends Error {
     return this.status === 0 ? this.message : `${this.title} (${this.status}): ${this.message}`;
   }
 
-  /** Builds the error from an HTTP answer whose body is either error format, or neither. */
+  /**
+   * Builds the error from an HTTP answer: Keystone's `{"error": {...}}`, Synnefo's and Nova's
+   * `{"itemNotFound": {...}}`, Glance's flat `{"message", "code", "title"}`, or anything else.
+   */
   static fromResponse(status: number, body: string, request: { method?: string; url?: string } = {}): ApiError {
     const base = { status, kind: KIND_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'unexpected'), title: TITLES[status] ?? `HTTP ${status}`, ...request } as const;
     let parsed: unknown;
@@ -72,7 +75,11 @@ export class ApiError extends Error {
       const text = body.trim().replace(/\s+/g, ' ').slice(0, 200);
       return new ApiError({ ...base, message: text || 'the server gave no explanation' });
     }
-    const entries = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.entries(parsed) : [];
+    const object = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : {};
+    if (typeof object.message === 'string') {
+      return new ApiError({ ...base, title: typeof object.title === 'string' ? object.title : base.title, message: object.message });
+    }
+    const entries = Object.entries(object);
     const [name, inner] = entries.length === 1 ? entries[0]! : [undefined, undefined];
     if (typeof inner !== 'object' || inner === null || typeof (inner as { message?: unknown }).message !== 'string') {
       return new ApiError({ ...base, message: body.slice(0, 200) });

@@ -22,6 +22,13 @@ test('parses a Synnefo cloudFault body, keeping its name and data', () => {
   assert.equal(e.describe(), 'Over Limit (413): Resource cyclades.vm limit exceeded');
 });
 
+test('parses a Glance error body', () => {
+  const e = ApiError.fromResponse(404, JSON.stringify({ message: 'No image found with ID x', code: '404 Not Found', title: 'Not Found' }));
+  assert.equal(e.kind, 'notFound');
+  assert.equal(e.fault, undefined);
+  assert.equal(e.describe(), 'Not Found (404): No image found with ID x');
+});
+
 test('keeps the text of a body in neither format', () => {
   const e = ApiError.fromResponse(502, '<html>\n<body>Bad gateway</body>\n</html>');
   assert.equal(e.kind, 'unavailable');
