@@ -224,6 +224,10 @@ for (const database of await testDatabases()) {
       const second = await plane.call('GET', `/image${first.next}`, { token: bob.token });
       assert.deepEqual(second.body.images.map((i: { name: string }) => i.name), ['l-c']);
       assert.equal(second.body.next, undefined);
+      const past = encodeURIComponent('2000-01-01T00:00:00Z');
+      assert.equal((await list(`created_at=gte:${past}`)).images.length, 3);
+      assert.equal((await list(`updated_at=lt:${past}`)).images.length, 0);
+      assert.equal((await call(bob, 'GET', '/images?created_at=soon:x')).status, 400);
       assert.equal((await call(bob, 'GET', '/images?marker=nope')).status, 400);
       assert.equal((await call(bob, 'GET', '/images?sort_key=bogus')).status, 400);
       assert.equal((await call(bob, 'GET', '/images?limit=-1')).status, 400);

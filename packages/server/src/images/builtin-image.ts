@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import type { PithosService } from '../storage/service.ts';
-import type { ImageService } from './service.ts';
+import { UPLOAD_CONTAINER, type ImageService } from './service.ts';
 
 export const BUILTIN_IMAGE = 'oceanos-tiny';
 const BUILDER = fileURLToPath(new URL('../../../../guest/build-tiny-image.sh', import.meta.url));
-const FILE = { container: 'images', name: 'oceanos-tiny.raw' };
+const FILE = { container: UPLOAD_CONTAINER, name: 'oceanos-tiny.raw' };
 
 /** The properties Synnefo's UI and snf-image read; see guest/README.md for what the guest does. */
 const PROPERTIES = {

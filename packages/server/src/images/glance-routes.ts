@@ -5,11 +5,11 @@ import type { Authenticate } from '../http/auth.ts';
 import { ApiError, badRequest, type ErrorFormatter } from '../http/errors.ts';
 import { sendBytes } from '../storage/object-routes.ts';
 import { bodyChunks, declaredLength } from '../storage/request-body.ts';
+import type { PithosService } from '../storage/service.ts';
 import { applyPatch, fromCreateBody } from './attributes.ts';
 import { listImages, type Query } from './listing.ts';
 import type { Caller, ImageService } from './service.ts';
 import { glanceImage, glanceMember, tags } from './views.ts';
-import type { PithosService } from '../storage/service.ts';
 
 export const GLANCE_PREFIX = '/image/v2';
 const PATCH_TYPES = ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'];
@@ -103,10 +103,10 @@ export function glanceRoutes(app: App, { images, pithos, authenticate }: GlanceD
 
   app.delete('/images/:id/tags/:tag', async (request, reply) => {
     const { tag } = request.params as { tag: string };
-    const who = await caller(request);
-    const current = await images.get(who, id(request));
-    if (!tags(current).includes(tag)) throw new ApiError('notFound', `Tag ${tag} not found`);
-    await images.update(who, id(request), (image) => ({ tags: tags(image).filter((t) => t !== tag) }));
+    await images.update(await caller(request), id(request), (image) => {
+      if (!tags(image).includes(tag)) throw new ApiError('notFound', `Tag ${tag} not found`);
+      return { tags: tags(image).filter((t) => t !== tag) };
+    });
     return reply.code(204).send();
   });
 
@@ -140,18 +140,14 @@ export function glanceRoutes(app: App, { images, pithos, authenticate }: GlanceD
   });
 }
 
-/** Glance's version list, at /image and /image/v2. */
-export function glanceVersions(url: (path: string) => string) {
+/** Glance's version list (300 Multiple Choices), at /image and /image/v2. */
+export async function sendVersions(reply: FastifyReply, url: (path: string) => string) {
   const href = url(`${GLANCE_PREFIX}/`);
-  return {
+  return reply.code(300).send({
     versions: ['2.5', '2.4', '2.3', '2.2', '2.1', '2.0'].map((v, i) => ({
       id: `v${v}`, status: i === 0 ? 'CURRENT' : 'SUPPORTED', links: [{ rel: 'self', href }],
     })),
-  };
-}
-
-export async function sendVersions(reply: FastifyReply, url: (path: string) => string) {
-  return reply.code(300).send(glanceVersions(url));
+  });
 }
 
 /** The query of the next page: the same filters and sort, from the last image shown. */

@@ -117,6 +117,10 @@ function buildFilters(caller: Caller, memberships: Map<string, MemberRow['status
     if (protectedFilter !== 'true' && protectedFilter !== 'false') throw badRequest(`Invalid value for protected: ${protectedFilter}`);
     filters.push((row) => String(row.protected === 1) === protectedFilter);
   }
+  for (const key of ['created_at', 'updated_at'] as const) {
+    const value = one(query, key);
+    if (value !== undefined) filters.push(timeFilter(key, value));
+  }
   for (const tag of all(query.tag)) filters.push((row) => tags(row).includes(tag));
   const sizeMin = sizeBound(one(query, 'size_min'), 'size_min');
   const sizeMax = sizeBound(one(query, 'size_max'), 'size_max');
@@ -134,6 +138,20 @@ function buildFilters(caller: Caller, memberships: Map<string, MemberRow['status
 function inFilter(value: string, field: (row: ImageRow) => string): Filter {
   const wanted = value.startsWith('in:') ? value.slice(3).split(',').map((v) => v.replace(/^"|"$/g, '')) : [value];
   return (row) => wanted.includes(field(row));
+}
+
+const TIME_OPERATORS: Record<string, (a: number, b: number) => boolean> = {
+  eq: (a, b) => a === b, neq: (a, b) => a !== b, gt: (a, b) => a > b, gte: (a, b) => a >= b, lt: (a, b) => a < b, lte: (a, b) => a <= b,
+};
+
+/** Glance's `created_at=gte:2026-01-02T03:04:05Z` (the operator defaults to eq). */
+function timeFilter(key: 'created_at' | 'updated_at', value: string): Filter {
+  const [operator, time] = /^[a-z]+:/.test(value) ? [value.slice(0, value.indexOf(':')), value.slice(value.indexOf(':') + 1)] : ['eq', value];
+  const compare = TIME_OPERATORS[operator!];
+  const bound = Date.parse(time!);
+  if (!compare || Number.isNaN(bound)) throw badRequest(`Invalid ${key} filter: ${value} (use OPERATOR:ISO-TIME, OPERATOR one of ${Object.keys(TIME_OPERATORS).join(', ')})`);
+  // Glance compares whole seconds, as it shows them.
+  return (row) => compare(Math.floor(Date.parse(row[key]) / 1000), Math.floor(bound / 1000));
 }
 
 function sizeBound(raw: string | undefined, name: string): number | undefined {

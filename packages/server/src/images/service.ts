@@ -3,6 +3,7 @@
 // image API writes the file into the owner's `images` container under that UUID.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { merkleRoot } from '@oceanos/contract';
 import type { Database } from '../db/database.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
@@ -29,8 +30,8 @@ export class ImageService {
 
   /** An upload cut off by a stop of the process cannot finish: its image is queued again. */
   async start(): Promise<void> {
-    const stuck = await this.db.updateTable('images').set({ status: 'queued' }).where('status', '=', 'saving').executeTakeFirst();
-    if (Number(stuck.numUpdatedRows)) this.logger.info({ images: Number(stuck.numUpdatedRows) }, 'uploads cut off by the last stop: images queued again');
+    const requeued = await store.requeueSaving(this.db);
+    if (requeued) this.logger.info({ images: requeued }, 'uploads cut off by the last stop: images queued again');
   }
 
   // ---- records
@@ -39,15 +40,7 @@ export class ImageService {
     const id = attributes.id ?? randomUUID();
     if (!isUuid(id)) throw badRequest(`Invalid image id: ${id}`);
     checkAttributes(attributes);
-    const now = new Date().toISOString();
-    const row: ImageRow = {
-      id, owner: caller.user, name: attributes.name ?? '', status: 'queued', visibility: attributes.visibility ?? 'shared',
-      disk_format: attributes.disk_format ?? null, container_format: attributes.container_format ?? null,
-      min_disk: attributes.min_disk ?? 0, min_ram: attributes.min_ram ?? 0, protected: attributes.protected ? 1 : 0, os_hidden: attributes.os_hidden ? 1 : 0,
-      tags: JSON.stringify(unique(attributes.tags ?? [])), properties: JSON.stringify(attributes.properties ?? {}),
-      file_container: null, file_name: null, size: null, virtual_size: null, checksum: null, object_hash: null, file_owned: 0,
-      created_at: now, updated_at: now,
-    };
+    const row: ImageRow = { ...blank(id, caller.user, 'queued'), ...columns(attributes) };
     // A chosen id must not be taken by an image or by a file (the upload will carry it).
     if (await this.pithos.fileByUuid(id)) throw conflict(`An image with id ${id} already exists`);
     await withTransaction(this.database, async (trx) => {
@@ -84,24 +77,13 @@ export class ImageService {
 
   async update(caller: Caller, id: string, change: (current: ImageRow) => ImageAttributes): Promise<ImageRow> {
     const current = await this.owned(caller, id);
+    const next = change(current);
+    checkAttributes(next);
+    const formatChanged = next.disk_format !== undefined && next.disk_format !== current.disk_format
+      || next.container_format !== undefined && next.container_format !== current.container_format;
+    if (formatChanged && current.status !== 'queued') throw forbidden('The disk and container formats of an image can only be changed while it is queued');
+    const patch = columns(next);
     return withTransaction(this.database, async (trx) => {
-      const next = change(current);
-      checkAttributes(next);
-      const formatChanged = next.disk_format !== undefined && next.disk_format !== current.disk_format
-        || next.container_format !== undefined && next.container_format !== current.container_format;
-      if (formatChanged && current.status !== 'queued') throw forbidden('The disk and container formats of an image can only be changed while it is queued');
-      const patch: Partial<ImageRow> = {
-        ...(next.name !== undefined ? { name: next.name ?? '' } : {}),
-        ...(next.visibility !== undefined ? { visibility: next.visibility } : {}),
-        ...(next.disk_format !== undefined ? { disk_format: next.disk_format } : {}),
-        ...(next.container_format !== undefined ? { container_format: next.container_format } : {}),
-        ...(next.min_disk !== undefined ? { min_disk: next.min_disk } : {}),
-        ...(next.min_ram !== undefined ? { min_ram: next.min_ram } : {}),
-        ...(next.protected !== undefined ? { protected: next.protected ? 1 : 0 } : {}),
-        ...(next.os_hidden !== undefined ? { os_hidden: next.os_hidden ? 1 : 0 } : {}),
-        ...(next.tags !== undefined ? { tags: JSON.stringify(unique(next.tags)) } : {}),
-        ...(next.properties !== undefined ? { properties: JSON.stringify(next.properties) } : {}),
-      };
       await store.updateImage(trx, id, patch);
       if (patch.visibility !== undefined && patch.visibility !== 'shared') await store.deleteMembers(trx, id);
       return (await store.findImage(trx, id))!;
@@ -151,12 +133,11 @@ export class ImageService {
         metadata: {}, manifest: null, uuid: id,
       }, { modifiedBy: caller.user, reservation });
       reservation = undefined;
-      const committed = await this.pithos.fileByUuid(id);
       const saved = await withTransaction(this.database, async (trx) => {
         if ((await store.findImage(trx, id))?.status !== 'saving') return false; // deleted meanwhile
         await store.updateImage(trx, id, {
           status: 'active', file_container: path.container, file_name: path.name, file_owned: 1,
-          size: stored.size, virtual_size: virtualSize, checksum: stored.md5, object_hash: committed!.objectHash,
+          size: stored.size, virtual_size: virtualSize, checksum: stored.md5, object_hash: merkleRoot(stored.hashes),
         });
         return true;
       });
@@ -185,25 +166,16 @@ export class ImageService {
     if (file.manifest) throw badRequest('A large-object manifest cannot be an image: upload the data as one file');
     if (expected.size !== undefined && expected.size !== file.size) throw badRequest(`The file holds ${file.size} bytes, not ${expected.size}`);
     if (expected.checksum !== undefined && expected.checksum !== file.etag) throw badRequest('The file does not match the checksum given');
-    const diskFormat = attributes.disk_format ?? 'diskdump';
-    const virtualSize = await this.virtualSize(diskFormat, file);
-
     const existing = await store.findImage(this.db, file.uuid);
     const live = existing && existing.status !== 'deleted' ? existing : undefined;
     if (live && live.owner !== caller.user) throw conflict(`The file is already image ${file.uuid} of another user`);
-    const now = new Date().toISOString();
+    // A new image takes Plankton's defaults; a registered one keeps what is not given again.
+    const base = live ?? { ...blank(file.uuid, caller.user, 'active'), name: location.name, visibility: 'private', disk_format: 'diskdump', container_format: 'bare' };
     const row: ImageRow = {
-      id: file.uuid, owner: caller.user, name: attributes.name ?? live?.name ?? location.name, status: 'active',
-      visibility: attributes.visibility ?? live?.visibility ?? 'private',
-      disk_format: diskFormat, container_format: attributes.container_format ?? live?.container_format ?? 'bare',
-      min_disk: attributes.min_disk ?? live?.min_disk ?? 0, min_ram: attributes.min_ram ?? live?.min_ram ?? 0,
-      protected: (attributes.protected ?? live?.protected === 1) ? 1 : 0, os_hidden: (attributes.os_hidden ?? live?.os_hidden === 1) ? 1 : 0,
-      tags: JSON.stringify(unique(attributes.tags ?? (live ? JSON.parse(live.tags) : []))),
-      properties: JSON.stringify(attributes.properties ?? (live ? JSON.parse(live.properties) : {})),
-      file_container: location.container, file_name: location.name, size: file.size, virtual_size: virtualSize,
-      checksum: file.etag, object_hash: file.objectHash, file_owned: live?.file_owned ?? 0,
-      created_at: live?.created_at ?? now, updated_at: now,
+      ...base, ...columns(attributes), status: 'active', updated_at: new Date().toISOString(),
+      file_container: location.container, file_name: location.name, size: file.size, checksum: file.etag, object_hash: file.objectHash,
     };
+    row.virtual_size = await this.virtualSize(row.disk_format!, file);
     await store.insertImage(this.db, row);
     return { image: row, created: !live };
   }
@@ -296,6 +268,33 @@ export class ImageService {
   async count(): Promise<number> {
     return store.countImages(this.db);
   }
+}
+
+/** A new image record with nothing set but its identity. */
+function blank(id: string, owner: string, status: ImageRow['status']): ImageRow {
+  const now = new Date().toISOString();
+  return {
+    id, owner, name: '', status, visibility: 'shared', disk_format: null, container_format: null,
+    min_disk: 0, min_ram: 0, protected: 0, os_hidden: 0, tags: '[]', properties: '{}',
+    file_container: null, file_name: null, size: null, virtual_size: null, checksum: null, object_hash: null, file_owned: 0,
+    created_at: now, updated_at: now,
+  };
+}
+
+/** The columns that the given attributes set (attributes left out set nothing). */
+function columns(a: ImageAttributes): Partial<ImageRow> {
+  const row: Partial<ImageRow> = {};
+  if (a.name !== undefined) row.name = a.name ?? '';
+  if (a.visibility !== undefined) row.visibility = a.visibility;
+  if (a.disk_format !== undefined) row.disk_format = a.disk_format;
+  if (a.container_format !== undefined) row.container_format = a.container_format;
+  if (a.min_disk !== undefined) row.min_disk = a.min_disk;
+  if (a.min_ram !== undefined) row.min_ram = a.min_ram;
+  if (a.protected !== undefined) row.protected = a.protected ? 1 : 0;
+  if (a.os_hidden !== undefined) row.os_hidden = a.os_hidden ? 1 : 0;
+  if (a.tags !== undefined) row.tags = JSON.stringify(unique(a.tags));
+  if (a.properties !== undefined) row.properties = JSON.stringify(a.properties);
+  return row;
 }
 
 /** Checks uploaded data against the image's format and what the client declared. */

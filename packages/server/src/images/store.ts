@@ -31,6 +31,12 @@ export async function switchStatus(ex: Executor, id: string, from: ImageRow['sta
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Puts back to queued every image whose upload was cut off; returns how many. */
+export async function requeueSaving(ex: Executor): Promise<number> {
+  const result = await ex.updateTable('images').set({ status: 'queued' }).where('status', '=', 'saving').executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /**
  * Every image `user` may see: their own, public and community ones, and shared ones of which
  * they are a member. With `all`, every image (admins).
