@@ -10,39 +10,16 @@ import type { QuotaService } from '../quota/service.ts';
 import { checkObjectAccess, grantsForCaller, visibleIn } from './access.ts';
 import type { BlockStore } from './block-store.ts';
 import { listWithDelimiter, rangeEnd, type ListOptions, type Listed } from './listing.ts';
-import { manifestEtag, parseManifest, splitDlo, splitSegmentPath, MAX_SEGMENTS, type Manifest } from './manifest.ts';
-import { checkMetadata, prefixEnd, type Metadata } from './names.ts';
+import type { Manifest } from './manifest.ts';
+import { checkMetadata, type Metadata } from './names.ts';
 import { Md5Workers } from './md5-workers.ts';
-import { ObjectReader, splitHashes, type Slice } from './reader.ts';
+import { ObjectViews, type ObjectView } from './object-view.ts';
+import { ObjectReader, splitHashes } from './reader.ts';
 import { formatSharing, isValidGroupName, type Grant } from './sharing.ts';
 import * as store from './store.ts';
 import { ISSUER, ObjectWriter, setPublished, type Draft, type ObjectPath } from './writer.ts';
 
-export interface ObjectView {
-  path: ObjectPath;
-  serial: number;
-  uuid: string;
-  cluster: number;
-  /** Bytes a GET returns (a manifest's: its segments'). */
-  size: number;
-  hashes: string[];
-  objectHash: string;
-  /** Swift's ETag: the MD5 of the bytes, or the quoted large-object ETag. */
-  etag: string;
-  contentType: string;
-  metadata: Metadata;
-  manifest: Manifest | null;
-  modifiedAt: string;
-  modifiedBy: string;
-  /** What the bytes are made of. */
-  slices: Slice[];
-  /** For the owner: the X-Object-Sharing value. */
-  sharing?: string;
-  /** For others: the path whose grant lets them in, and what it allows. */
-  sharedBy?: string;
-  allowedTo?: 'read' | 'write';
-  publicToken?: string;
-}
+export type { ObjectView };
 
 export const HOME_CONTAINERS = ['pithos', 'trash'];
 
@@ -51,6 +28,7 @@ export interface ContainerPolicy { versioning?: 'auto' | 'none'; quota?: number 
 export class PithosService {
   readonly reader: ObjectReader;
   readonly writer: ObjectWriter;
+  private readonly views: ObjectViews;
   private readonly md5Workers = new Md5Workers();
   private readonly knownAccounts = new Set<string>();
 
@@ -61,6 +39,7 @@ export class PithosService {
     private readonly logger: Logger,
   ) {
     this.reader = new ObjectReader(blocks, this.md5Workers);
+    this.views = new ObjectViews(database, this.reader);
     this.writer = new ObjectWriter(database, blocks, quota, this.md5Workers);
   }
 
@@ -238,7 +217,7 @@ export class PithosService {
     if (!row || row.account !== path.account || row.container !== path.container || row.name !== path.name || row.cluster === CLUSTER.deleted) {
       throw notFound(version === undefined ? `Object ${path.name} does not exist` : `Version ${version} of ${path.name} does not exist`);
     }
-    const view = await this.view(row);
+    const view = await this.views.of(row);
     if (caller === path.account) {
       const sharing = formatSharing(await store.grantsOn(this.db, path.account, path.container, path.name));
       if (sharing) view.sharing = sharing;
@@ -256,7 +235,7 @@ export class PithosService {
    */
   async fileByUuid(uuid: string): Promise<ObjectView | undefined> {
     const row = await store.currentByUuid(this.db, uuid);
-    return row && this.view(row);
+    return row && this.views.of(row);
   }
 
   /** The object behind a public link, or 404. */
@@ -264,65 +243,14 @@ export class PithosService {
     const link = await store.findPublic(this.db, token);
     const row = link && await store.currentVersion(this.db, link.account, link.container, link.name);
     if (!row) throw notFound('The resource could not be found.');
-    return this.view(row);
-  }
-
-  private async view(row: store.VersionRow): Promise<ObjectView> {
-    const hashes = splitHashes(row.hashes);
-    const manifest = parseManifest(row.manifest);
-    const base = {
-      path: { account: row.account, container: row.container, name: row.name },
-      serial: row.serial, uuid: row.uuid, cluster: row.cluster, hashes, objectHash: row.object_hash,
-      contentType: row.content_type, metadata: JSON.parse(row.metadata) as Metadata, manifest,
-      modifiedAt: row.modified_at, modifiedBy: row.modified_by,
-    };
-    if (!manifest) {
-      const md5 = await this.md5For(row);
-      return { ...base, size: row.size, etag: md5, slices: [{ content: { size: row.size, hashes }, start: 0, end: row.size }] };
-    }
-    const segments = await this.segments(row.account, manifest);
-    return {
-      ...base,
-      size: segments.reduce((sum, s) => sum + s.size, 0),
-      etag: manifestEtag(segments.map((s) => s.etag)),
-      slices: segments.map((s) => ({ content: { size: s.size, hashes: splitHashes(s.hashes) }, start: 0, end: s.size })),
-    };
-  }
-
-  /** The current versions a manifest points at, in order. */
-  private async segments(account: string, manifest: Manifest): Promise<{ size: number; hashes: string; etag: string }[]> {
-    const out: { size: number; hashes: string; etag: string }[] = [];
-    if ('dlo' in manifest) {
-      const { container, prefix } = splitDlo(manifest.dlo);
-      const rows = await store.listObjects(this.db, account, container, { from: prefix || undefined, before: prefixEnd(prefix), limit: MAX_SEGMENTS });
-      for (const r of rows) {
-        if (r.manifest !== null) continue; // segments of segments are not followed
-        const version = (await store.versionBySerial(this.db, r.serial))!;
-        out.push({ size: r.size, hashes: version.hashes, etag: await this.md5For(version) });
-      }
-      return out;
-    }
-    for (const segment of manifest.slo) {
-      const { container, name } = splitSegmentPath(segment.path);
-      const row = await store.currentVersion(this.db, account, container, name);
-      if (!row || row.size !== segment.size_bytes || row.manifest !== null) throw conflict(`Segment ${segment.path} of this large object is missing or changed`);
-      out.push({ size: row.size, hashes: row.hashes, etag: await this.md5For(row) });
-    }
-    return out;
+    return this.views.of(row);
   }
 
   /** Computes and records the MD5 of a version uploaded by hashmap. */
   async md5Of(account: string, serial: number): Promise<string> {
     const row = await store.versionBySerial(this.db, serial);
     if (!row || row.account !== account) throw notFound(`Version ${serial} does not exist`);
-    return this.md5For(row);
-  }
-
-  private async md5For(row: store.VersionRow): Promise<string> {
-    if (row.md5 !== null) return row.md5;
-    const md5 = await this.reader.md5(`${row.object_hash}:${row.size}`, { size: row.size, hashes: splitHashes(row.hashes) });
-    await store.fillMd5(this.db, row.object_hash, row.size, md5);
-    return md5;
+    return this.views.md5(row);
   }
 
   /** Version ids and times of an object, oldest first. */
