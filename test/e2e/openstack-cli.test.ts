@@ -1,28 +1,16 @@
 // End to end: `oceanos serve` as a real process, driven by Debian's python3-openstackclient,
 // on SQLite and on PostgreSQL; then SIGTERM and a second start that reuses everything.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { testDatabases } from '../../packages/server/test/helpers/databases.ts';
+import { openstackClient } from './openstack-client.ts';
 import { readOpenrc, startServe, type ServeProcess } from './serve-process.ts';
+import { missingTools } from './tools.ts';
 
-const exec = promisify(execFile);
-
-function openstackMissing(): string | undefined {
-  try {
-    execFileSync('openstack', ['--version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    if (process.env.CI) throw new Error('the openstack CLI is missing: scripts/setup.sh --test installs python3-openstackclient');
-    return 'the openstack CLI (python3-openstackclient) is not installed';
-  }
-}
-
-const missing = openstackMissing();
+const missing = missingTools(['openstack']);
 if (missing) process.stderr.write(`# skipping openstack CLI tests: ${missing}\n`);
 
 for (const database of await testDatabases()) {
@@ -32,20 +20,7 @@ for (const database of await testDatabases()) {
     let server: ServeProcess;
     let adminEnv: Record<string, string>;
 
-    const openstack = async (args: string[], env: Record<string, string> = adminEnv) => {
-      try {
-        const { stdout } = await exec('openstack', args, { env: { PATH: process.env.PATH ?? '', HOME: dataDir, ...env }, timeout: 60_000 });
-        return { code: 0, stdout, stderr: '' };
-      } catch (error) {
-        const e = error as { code?: number; stdout?: string; stderr?: string };
-        return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-      }
-    };
-    const json = async (args: string[], env?: Record<string, string>) => {
-      const res = await openstack([...args, '-f', 'json'], env);
-      assert.equal(res.code, 0, `openstack ${args.join(' ')} failed: ${res.stderr}`);
-      return JSON.parse(res.stdout);
-    };
+    const { run: openstack, json } = openstackClient(dataDir, () => adminEnv);
 
     before(async () => {
       // No OCEANOS_ADMIN_PASSWORD on SQLite (a random one is generated), a chosen one on PostgreSQL.

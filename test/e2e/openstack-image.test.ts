@@ -1,32 +1,19 @@
 // End to end: images through Debian's python3-openstackclient against a real `oceanos serve`
 // on a fresh data dir, which registers the built-in oceanos-tiny image on its first start.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { testDatabases } from '../../packages/server/test/helpers/databases.ts';
+import { openstackClient } from './openstack-client.ts';
 import { readOpenrc, startServe, type ServeProcess } from './serve-process.ts';
+import { missingTools } from './tools.ts';
 
-const exec = promisify(execFile);
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 
-function missingTools(): string | undefined {
-  for (const tool of ['openstack', 'mcopy', 'sfdisk']) {
-    try {
-      execFileSync('which', [tool], { stdio: 'ignore' });
-    } catch {
-      if (process.env.CI) throw new Error(`${tool} is missing: scripts/setup.sh --test installs it`);
-      return `${tool} is not installed`;
-    }
-  }
-  return undefined;
-}
-
-const missing = missingTools();
+const missing = missingTools(['openstack', 'mcopy', 'sfdisk']);
 if (missing) process.stderr.write(`# skipping openstack image tests: ${missing}\n`);
 
 for (const database of await testDatabases()) {
@@ -35,21 +22,7 @@ for (const database of await testDatabases()) {
     let server: ServeProcess;
     let admin: Record<string, string>;
 
-    const openstack = async (args: string[], env: Record<string, string> = admin) => {
-      try {
-        const { stdout } = await exec('openstack', args, { env: { PATH: process.env.PATH ?? '', HOME: dataDir, ...env }, timeout: 120_000, maxBuffer: 64 << 20 });
-        return { code: 0, stdout, stderr: '' };
-      } catch (error) {
-        const e = error as { code?: number; stdout?: string; stderr?: string };
-        return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-      }
-    };
-    const ok = async (args: string[], env?: Record<string, string>) => {
-      const res = await openstack(args, env);
-      assert.equal(res.code, 0, `openstack ${args.join(' ')} failed: ${res.stderr}`);
-      return res.stdout;
-    };
-    const json = async (args: string[], env?: Record<string, string>) => JSON.parse(await ok([...args, '-f', 'json'], env));
+    const { run: openstack, ok, json } = openstackClient(dataDir, () => admin);
 
     before(async () => {
       const env: Record<string, string> = database.dialect === 'postgres' ? { OCEANOS_DATABASE_URL: await database.create() } : {};

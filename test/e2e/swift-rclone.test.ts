@@ -3,7 +3,7 @@
 // and on PostgreSQL. Every transfer is checked by content: swift verifies MD5s on download,
 // rclone check compares hashes, and the test compares bytes itself.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,19 +12,12 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { testDatabases } from '../../packages/server/test/helpers/databases.ts';
 import { readOpenrc, startServe, type ServeProcess } from './serve-process.ts';
+import { missingTools } from './tools.ts';
 
 const exec = promisify(execFile);
 const MiB = 1024 * 1024;
 
-function clientsMissing(): string | undefined {
-  const absent = ['swift', 'rclone'].filter((bin) => spawnSync(bin, ['--version'], { stdio: 'ignore' }).error);
-  if (absent.length === 0) return undefined;
-  const reason = `${absent.join(' and ')} not installed (scripts/setup.sh --test installs python3-swiftclient and rclone)`;
-  if (process.env.CI || process.env.OCEANOS_REQUIRE_PG) throw new Error(reason);
-  return reason;
-}
-
-const missing = clientsMissing();
+const missing = missingTools(['swift', 'rclone'], 'scripts/setup.sh --test installs python3-swiftclient and rclone');
 if (missing) process.stderr.write(`# skipping swift and rclone tests: ${missing}\n`);
 
 interface Run { code: number; stdout: string; stderr: string }

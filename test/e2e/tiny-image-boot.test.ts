@@ -13,21 +13,13 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ROOT } from './serve-process.ts';
 import { SerialConsole } from './qemu-serial.ts';
+import { missingTools } from './tools.ts';
 
 const exec = promisify(execFile);
 const BUILDER = join(ROOT, 'guest', 'build-tiny-image.sh');
 const BOOT_TIMEOUT_MS = 120_000;
 
-function toolsMissing(): string | undefined {
-  const tools = ['qemu-system-x86_64', 'genisoimage', 'mformat', 'syslinux', 'sfdisk', 'cpio'];
-  const absent = tools.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0);
-  if (absent.length === 0) return undefined;
-  const reason = `${absent.join(', ')} not installed (scripts/setup.sh --test installs them)`;
-  if (process.env.CI) throw new Error(reason);
-  return reason;
-}
-
-const missing = toolsMissing();
+const missing = missingTools(['qemu-system-x86_64', 'genisoimage', 'mformat', 'syslinux', 'sfdisk', 'cpio']);
 if (missing) process.stderr.write(`# skipping the tiny image boot tests: ${missing}\n`);
 
 /** An OpenSSH ed25519 public key line, built from a fresh key pair. */
