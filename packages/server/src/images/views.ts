@@ -1,4 +1,5 @@
 // How images look on the wire: Glance v2 JSON, and Plankton's (Glance v1) headers and JSON.
+import { headerSafe } from '../storage/swift-http.ts';
 import type { ImageRow, MemberRow } from './store.ts';
 
 /** Glance writes times without fractions: 2024-01-02T03:04:05Z. */
@@ -81,6 +82,3 @@ export function planktonHeaders(row: ImageRow): Record<string, string> {
   for (const [key, value] of Object.entries(properties(row))) headers[`x-image-meta-property-${key.toLowerCase()}`] = headerSafe(value);
   return headers;
 }
-
-/** Non-ASCII and control characters are percent-encoded, as Pithos does for its headers. */
-const headerSafe = (value: string) => value.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c));
