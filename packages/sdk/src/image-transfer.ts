@@ -1,15 +1,13 @@
 // An image's data through Glance v2: streaming a local file up (PUT /file) and down
 // (GET /file), with its MD5 computed on the way and checked against the image's checksum.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ApiError } from './api-error.ts';
 import type { Image } from './image-types.ts';
 import { partPath } from './storage-download.ts';
-import { TransferError, type ProgressCallback, type TransferProgress } from './transfer.ts';
+import { receive, TransferError, type ProgressCallback, type TransferProgress } from './transfer.ts';
 
 export interface ImageTransferOptions {
   onProgress?: ProgressCallback;
@@ -25,11 +23,10 @@ export interface ImageDownloadResult {
   checksum: string;
 }
 
-/** Passes bytes through, hashing and counting them; `tick` runs on every chunk. */
-function meter(hash: Hash, phase: TransferProgress['phase'], total: number, onProgress?: ProgressCallback, tick?: () => void): Transform & { bytes: number } {
+/** Passes bytes through, hashing and counting them. */
+function meter(hash: Hash, phase: TransferProgress['phase'], total: number, onProgress?: ProgressCallback): Transform & { bytes: number } {
   const counter = Object.assign(new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      tick?.();
       hash.update(chunk);
       counter.bytes += chunk.length;
       onProgress?.({ phase, done: counter.bytes, total });
@@ -63,22 +60,20 @@ export async function downloadData(image: Image, response: Response, localPath: 
   if (response.status === 204) throw new TransferError(`image ${image.id} has no data yet (it is ${image.status})`);
   const total = Number(response.headers.get('content-length') ?? image.size ?? 0);
   const hash = createHash('md5');
-  const idle = new AbortController();
-  const idleMs = options.idleTimeoutMs ?? 60_000;
-  const timer = setTimeout(() => idle.abort(), idleMs);
-  const counter = meter(hash, 'downloading', total, options.onProgress, () => timer.refresh());
   const part = partPath(localPath);
-  const body = response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
+  let bytes = 0;
   try {
-    await pipeline(body, counter, createWriteStream(part), { signal: idle.signal });
+    await receive(response.body, part, {
+      idleTimeoutMs: options.idleTimeoutMs,
+      each(chunk) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        options.onProgress?.({ phase: 'downloading', done: bytes, total });
+      },
+    }, (why) => `download of image ${image.id} ${why}; download it again`);
   } catch (error) {
     await rm(part, { force: true });
-    // A local failure (disk full, no permission) is not the network's.
-    if ((error as NodeJS.ErrnoException).syscall) throw error;
-    const why = idle.signal.aborted ? `no data for ${idleMs / 1000} s` : `interrupted (${(error as Error).message})`;
-    throw new TransferError(`download of image ${image.id} ${why}; download it again`);
-  } finally {
-    clearTimeout(timer);
+    throw error;
   }
   const checksum = hash.digest('hex');
   const expected = [response.headers.get('content-md5'), image.checksum].filter((v): v is string => !!v).map(hexMd5);
@@ -87,7 +82,7 @@ export async function downloadData(image: Image, response: Response, localPath: 
     throw new TransferError(`image ${image.id} arrived damaged or changed during the download (MD5 ${checksum}, expected ${expected[0]}); download it again`);
   }
   await rename(part, localPath);
-  return { id: image.id, path: localPath, bytes: counter.bytes, checksum };
+  return { id: image.id, path: localPath, bytes, checksum };
 }
 
 /** Content-MD5 is base64 by RFC 1864; Glance sends hex. */

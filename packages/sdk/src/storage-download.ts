@@ -2,17 +2,14 @@
 // server's hashmap, then rename into place, so that a file under the final name is always
 // whole. With `resume`, the blocks of an earlier partial file that match are kept and only
 // the rest is fetched with a Range request.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat, truncate } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { blockHashAsync, splitBlocks } from '@oceanos/contract/pithos-hashing';
 import { ApiError } from './api-error.ts';
 import { hashFile } from './file-hasher.ts';
 import type { StorageApi } from './storage-api.ts';
 import type { ObjectHashmap } from './storage-types.ts';
-import { TransferError, type ProgressCallback } from './transfer.ts';
+import { receive, TransferError, type ProgressCallback } from './transfer.ts';
 
 export interface DownloadOptions {
   /** Continue `<file>.part`, or else `<file>` itself, keeping the blocks that match. */
@@ -57,28 +54,14 @@ export async function downloadFile(storage: StorageApi, container: string, name:
     const response = await storage.openObject(container, name, { version, range: start > 0 ? [start] : undefined });
     // A server that ignores Range sends everything: write it all.
     if (response.status !== 206) result.resumedFrom = start = 0;
-    const idle = new AbortController();
-    const idleMs = options.idleTimeoutMs ?? 60_000;
-    const timer = setTimeout(() => idle.abort(), idleMs);
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        timer.refresh();
+    await receive(response.body, part, {
+      start,
+      idleTimeoutMs: options.idleTimeoutMs,
+      each(chunk) {
         result.bytesReceived += chunk.length;
         onProgress?.({ phase: 'downloading', done: start + result.bytesReceived, total: bytes });
-        done(null, chunk);
       },
-    });
-    const body = response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
-    try {
-      await pipeline(body, counter, createWriteStream(part, start > 0 ? { flags: 'r+', start } : { flags: 'w' }), { signal: idle.signal });
-    } catch (error) {
-      // A local failure (disk full, no permission) is not the network's.
-      if ((error as NodeJS.ErrnoException).syscall) throw error;
-      const why = idle.signal.aborted ? `no data for ${idleMs / 1000} s` : `interrupted (${(error as Error).message})`;
-      throw new TransferError(`download of ${container}/${name} ${why}; download again with resume to continue from ${part}`);
-    } finally {
-      clearTimeout(timer);
-    }
+    }, (why) => `download of ${container}/${name} ${why}; download again with resume to continue from ${part}`);
   } else {
     // Nothing left to fetch (or an empty object): make sure the file exists and is not too long.
     await (await open(part, 'a')).close();
