@@ -75,15 +75,15 @@ resolve() {
     }' | sort
 }
 download() { # PKG=VERSION...: into $cache/debs, unless there already
-  local spec todo=()
-  for spec in "$@"; do [ -f "$cache/debs/${spec//[:\/]/_}.deb" ] || todo+=("$spec"); done
-  [ ${#todo[@]} -eq 0 ] && return 0
-  say "downloading ${todo[*]}"
+  local spec absent=()
+  for spec in "$@"; do [ -f "$cache/debs/${spec//[:\/]/_}.deb" ] || absent+=("$spec"); done
+  [ ${#absent[@]} -eq 0 ] && return 0
+  say "downloading ${absent[*]}"
   mkdir -p "$work/dl"
   # As root, apt would first try its _apt user, which cannot write into our private dir.
   local sandbox=(); [ "$(id -u)" -eq 0 ] && sandbox=(-o APT::Sandbox::User=root)
-  (cd "$work/dl" && apt-get download -q "${sandbox[@]}" "${todo[@]}") >&2 || return 1
-  for spec in "${todo[@]}"; do
+  (cd "$work/dl" && apt-get download -q "${sandbox[@]}" "${absent[@]}") >&2 || return 1
+  for spec in "${absent[@]}"; do
     mv "$work/dl/${spec%%=*}_"*.deb "$cache/debs/${spec//[:\/]/_}.deb"
   done
 }
