@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what oceanos needs on Debian. Always: the npm packages (and the compiler that
-# better-sqlite3 may need). With --test: the Debian packages the test suite drives
-# (python3-openstackclient, python3-swiftclient, rclone, PostgreSQL). Safe to run again: it
-# skips what is in place.
+# better-sqlite3 may need), QEMU and the tools the compute backend runs. With --test: the
+# Debian packages the test suite drives (python3-openstackclient, python3-swiftclient,
+# rclone, PostgreSQL). Safe to run again: it skips what is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,12 +42,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # The guest image builder (guest/build-tiny-image.sh; the server builds the tiny image on its
-# first start) and QEMU, the compute backend.
-apt_install mtools syslinux syslinux-common fdisk cpio qemu-system-x86
+# first start), QEMU and qemu-img (the compute backend) and genisoimage (config drives).
+apt_install mtools syslinux syslinux-common fdisk cpio qemu-system-x86 qemu-utils genisoimage
 
 if $want_test; then
-  # Config drives (ISO 9660, label config-2 or cidata) for the guest boot tests.
-  apt_install genisoimage
   apt_install python3-openstackclient python3-swiftclient rclone
   # A PostgreSQL server for the production-dialect tests, unless one is already reachable.
   if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

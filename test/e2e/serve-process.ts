@@ -23,6 +23,8 @@ export interface ServeProcess {
   output(): string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Kills the process with SIGKILL (a crash: nothing is cleaned up) and waits until it is gone. */
+  kill(): Promise<void>;
 }
 
 export async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
@@ -58,7 +60,23 @@ export async function startServe(dataDir: string, env: Record<string, string> = 
       }
       return result;
     },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
   };
+}
+
+/** A token of the admin user of a cloud started by startServe, from DIR/admin-openrc.sh. */
+export async function adminToken(url: string, dataDir: string): Promise<string> {
+  const env = readOpenrc(join(dataDir, 'admin-openrc.sh'));
+  const res = await fetch(`${url}/identity/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: env.OS_USERNAME, domain: { id: 'default' }, password: env.OS_PASSWORD } } } } }),
+  });
+  if (res.status !== 201) throw new Error(`admin login failed: ${res.status} ${await res.text()}`);
+  return res.headers.get('x-subject-token')!;
 }
 
 /** Reads `export K=V` lines of an openrc file into an environment. */

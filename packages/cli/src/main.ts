@@ -3,15 +3,20 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { ApiError, TransferError } from '@oceanos/sdk';
+import { registerAdminFlavorCommands } from './commands/admin-flavor.ts';
 import { registerAdminQuotaCommands } from './commands/admin-quota.ts';
+import { registerAdminReconcileCommands } from './commands/admin-reconcile.ts';
 import { registerAdminResourceCommands } from './commands/admin-resource.ts';
 import { registerAdminUserCommands } from './commands/admin-user.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerContainerCommands } from './commands/container.ts';
 import { registerFileCommands } from './commands/file.ts';
+import { registerFlavorCommands } from './commands/flavor.ts';
 import { registerImageCommands } from './commands/image.ts';
+import { registerKeypairCommands } from './commands/keypair.ts';
 import { registerQuotaCommands } from './commands/quota.ts';
 import { registerResourceCommands } from './commands/resource.ts';
+import { registerServerCommands } from './commands/server.ts';
 import { registerUserCommands } from './commands/user.ts';
 import { Context } from './context.ts';
 import type { Io } from './output.ts';
@@ -50,10 +55,15 @@ function buildProgram(io: Io) {
   registerContainerCommands(program, ctx);
   registerFileCommands(program, ctx);
   registerImageCommands(program, ctx);
+  registerServerCommands(program, ctx);
+  registerFlavorCommands(program, ctx);
+  registerKeypairCommands(program, ctx);
   const admin = program.command('admin').description('cloud administration (needs an admin token)');
   registerAdminUserCommands(admin, ctx);
   registerAdminQuotaCommands(admin, ctx);
   registerAdminResourceCommands(admin, ctx);
+  registerAdminFlavorCommands(admin, ctx);
+  registerAdminReconcileCommands(admin, ctx);
   program.addHelpText('after', '\nWithout a token, a sourced admin-openrc.sh (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD) is used to log in.');
   return { program, ctx };
 }

@@ -21,3 +21,12 @@ export {
   imageProperties, parseLocation, type Image, type ImageMember, type MemberStatus, type PithosLocation, type RegisteredImage, type Visibility,
 } from './image-types.ts';
 export { TransferError, type ProgressCallback, type TransferProgress } from './transfer.ts';
+export { ServersApi } from './servers-api.ts';
+export { FlavorsApi } from './flavors-api.ts';
+export { KeypairsApi } from './keypairs-api.ts';
+export { WaitTimeoutError, describeState, type WaitOptions } from './server-wait.ts';
+export { AmbiguousNameError } from './name-lookup.ts';
+export {
+  type Flavor, type FlavorAccess, type Keypair, type Link, type NewFlavor, type NewServer, type PersonalityEntry, type RebootType, type ReconcileReport,
+  type RemoteConsole, type Server, type ServerCreated, type ServerFault, type ServerListOptions, type ServerStatus, type ServerSummary,
+} from './compute-types.ts';

@@ -1,9 +1,12 @@
 // The entry point of the SDK: one object per cloud and token, its calls grouped by API.
 import { AccountApi } from './account-api.ts';
 import { CommissionsApi } from './commissions-api.ts';
+import { FlavorsApi } from './flavors-api.ts';
 import { HttpTransport, type TransportOptions } from './http-transport.ts';
 import { IdentityApi } from './identity-api.ts';
 import { ImageApi } from './image-api.ts';
+import { KeypairsApi } from './keypairs-api.ts';
+import { ServersApi } from './servers-api.ts';
 import { StorageApi } from './storage-api.ts';
 import { UsersApi } from './users-api.ts';
 
@@ -27,6 +30,10 @@ export class OceanosClient {
   readonly storage: StorageApi;
   /** Images: Glance v2, and Plankton for registering Pithos+ files. */
   readonly images: ImageApi;
+  /** Compute (Nova v2.1): servers of the token's project, and the flavors and key pairs they are made with. */
+  readonly servers: ServersApi;
+  readonly flavors: FlavorsApi;
+  readonly keypairs: KeypairsApi;
   private readonly http: HttpTransport;
 
   /** Throws TypeError if the URL is not http(s). */
@@ -38,6 +45,9 @@ export class OceanosClient {
     this.commissions = new CommissionsApi(this.http);
     this.storage = new StorageApi(this.http, async () => (await this.identity.validate()).user.id);
     this.images = new ImageApi(this.http, () => this.storage.accountId());
+    this.servers = new ServersApi(this.http);
+    this.flavors = new FlavorsApi(this.http);
+    this.keypairs = new KeypairsApi(this.http);
   }
 
   /** Base URL, without a trailing slash. */

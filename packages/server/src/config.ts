@@ -27,6 +27,12 @@ const FileConfig = Type.Object({
   images: Type.Optional(Type.Object({
     builtin: Type.Optional(Type.Boolean()),
   }, { additionalProperties: false })),
+  compute: Type.Optional(Type.Object({
+    accel: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('kvm'), Type.Literal('tcg')])),
+    qemuBinary: Type.Optional(Type.String({ minLength: 1 })),
+    stopTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    consoleTokenSeconds: Type.Optional(Type.Integer({ minimum: 10 })),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false });
 export type FileConfig = Static<typeof FileConfig>;
 
@@ -52,6 +58,12 @@ export interface Config {
   storage: { gcGraceSeconds: number; gcIntervalSeconds: number };
   /** Build and register oceanos-tiny on a start that finds no image (OCEANOS_BUILTIN_IMAGE=0 turns it off). */
   images: { builtin: boolean };
+  /**
+   * The embedded qemu backend. accel `auto` uses KVM only where stock guests boot under it
+   * (not on a paravirtual kvm-pvm host) and TCG otherwise; OCEANOS_ACCEL overrides it.
+   * A stop waits stopTimeoutSeconds for the guest to power off before a hard stop.
+   */
+  compute: { accel: 'auto' | 'kvm' | 'tcg'; qemuBinary: string; stopTimeoutSeconds: number; consoleTokenSeconds: number };
 }
 
 export interface ConfigSources {
@@ -69,6 +81,12 @@ function splitListen(listen: string): { host: string; port: number } {
   const port = Number(listen.slice(at + 1));
   if (!host || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`Invalid listen address: ${listen} (expected HOST:PORT)`);
   return { host, port };
+}
+
+function accelOf(value: string | undefined): Config['compute']['accel'] | undefined {
+  if (!value) return undefined;
+  if (value === 'auto' || value === 'kvm' || value === 'tcg') return value;
+  throw new ConfigError(`Invalid OCEANOS_ACCEL: ${value} (expected auto, kvm or tcg)`);
 }
 
 export function loadConfig(sources: ConfigSources = {}): Config {
@@ -103,5 +121,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     quotaDefaults: file.quotaDefaults ?? {},
     storage: { gcGraceSeconds: file.storage?.gcGraceSeconds ?? 24 * 3600, gcIntervalSeconds: file.storage?.gcIntervalSeconds ?? 3600 },
     images: { builtin: env.OCEANOS_BUILTIN_IMAGE ? env.OCEANOS_BUILTIN_IMAGE !== '0' : file.images?.builtin ?? true },
+    compute: {
+      accel: accelOf(env.OCEANOS_ACCEL) ?? file.compute?.accel ?? 'auto',
+      qemuBinary: file.compute?.qemuBinary ?? 'qemu-system-x86_64',
+      stopTimeoutSeconds: file.compute?.stopTimeoutSeconds ?? 60,
+      consoleTokenSeconds: file.compute?.consoleTokenSeconds ?? 300,
+    },
   };
 }

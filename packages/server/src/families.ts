@@ -1,6 +1,11 @@
 // Which API family answers under which prefix, with which error format, and what each puts
 // in the service catalog.
 import type { ServiceCatalog } from './catalog/catalog.ts';
+import type { FlavorService } from './compute/flavor-service.ts';
+import type { KeypairService } from './compute/keypair-service.ts';
+import { computeFamilies } from './compute/routes.ts';
+import { consoleFamily } from './console/routes.ts';
+import type { ServerService } from './compute/server-service.ts';
 import type { ApiFamily, App } from './http/app.ts';
 import type { Authenticate } from './http/auth.ts';
 import { badRequest, cloudFault, keystoneFault } from './http/errors.ts';
@@ -21,6 +26,7 @@ import { SWIFT_PREFIX, swiftFault, swiftRoutes } from './storage/swift-routes.ts
 
 export interface FamilyDeps {
   identity: IdentityService; quota: QuotaService; pithos: PithosService; images: ImageService; catalog: ServiceCatalog; authenticate: Authenticate;
+  flavors: FlavorService; keypairs: KeypairService; servers: ServerService;
 }
 
 /** Lists the versions under a prefix, answering 300 Multiple Choices as OpenStack does. */
@@ -132,6 +138,8 @@ export function apiFamilies(deps: FamilyDeps): ApiFamily[] {
         planktonRoutes(app, deps);
       },
     },
+    ...computeFamilies(deps),
+    consoleFamily(),
     {
       prefix: '/public',
       format: swiftFault,

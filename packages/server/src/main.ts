@@ -1,7 +1,14 @@
 // The composition root: wires the database, services and HTTP edge. No logic lives here.
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import type { Backend } from './backends/backend.ts';
+import { QemuBackend } from './backends/qemu/qemu-backend.ts';
 import { ServiceCatalog } from './catalog/catalog.ts';
+import { FlavorService } from './compute/flavor-service.ts';
+import { KeypairService } from './compute/keypair-service.ts';
+import { ServerService } from './compute/server-service.ts';
+import { attachConsoleProxy } from './console/proxy.ts';
+import { ConsoleService } from './console/service.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrator.ts';
@@ -11,6 +18,7 @@ import { apiFamilies } from './families.ts';
 import { LoginThrottle } from './identity/login-throttle.ts';
 import { IdentityService } from './identity/service.ts';
 import { ImageService } from './images/service.ts';
+import { JobQueue } from './jobs/job-queue.ts';
 import { QuotaService } from './quota/service.ts';
 import { GarbageCollector } from './storage/garbage-collector.ts';
 import { LocalBlockStore } from './storage/local-block-store.ts';
@@ -26,11 +34,20 @@ export interface ControlPlane {
   images: ImageService;
   collector: GarbageCollector;
   catalog: ServiceCatalog;
+  jobs: JobQueue;
+  backend: Backend;
+  flavors: FlavorService;
+  keypairs: KeypairService;
+  servers: ServerService;
+  consoles: ConsoleService;
   logger: Logger;
   close(): Promise<void>;
 }
 
-export async function createControlPlane(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<ControlPlane> {
+/** Parts a test may replace (a fake backend); production uses the defaults. */
+export interface PlaneParts { backend?: Backend }
+
+export async function createControlPlane(config: Config, logger: Logger = pino({ level: config.logLevel }), parts: PlaneParts = {}): Promise<ControlPlane> {
   const database = openDatabase(config.databaseUrl);
   try {
     const applied = await migrate(database);
@@ -50,14 +67,31 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     await images.start();
     const collector = new GarbageCollector(database, blocks, logger, config.storage.gcGraceSeconds * 1000);
 
+    const jobs = new JobQueue(database, logger);
+    const backend = parts.backend ?? new QemuBackend({
+      vmsDir: join(config.dataDir, 'vms'), imagesDir: join(config.dataDir, 'images'),
+      accel: config.compute.accel, qemuBinary: config.compute.qemuBinary, logger,
+    });
+    const flavors = new FlavorService(database);
+    const keypairs = new KeypairService(database);
+
     const baseUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
     const catalog = new ServiceCatalog(baseUrl, config.region);
+    const consoles = new ConsoleService(database, { ttlSeconds: config.compute.consoleTokenSeconds, url: (path) => catalog.url(path) });
+    const servers = new ServerService({
+      database, quota, images, pithos, flavors, keypairs, backend, jobs, consoles, logger,
+      options: { stopTimeoutMs: config.compute.stopTimeoutSeconds * 1000 },
+    });
+    servers.registerJobs();
     const authenticate = makeAuthenticate(identity);
     const app = await buildHttpServer({
       logger,
       trustProxy: config.trustProxy,
-      families: apiFamilies({ identity, quota, pithos, images, catalog, authenticate }),
+      families: apiFamilies({ identity, quota, pithos, images, catalog, authenticate, flavors, keypairs, servers }),
     });
+    const consoleProxy = attachConsoleProxy(app.server, { consoles, socketFor: (id) => servers.consoleSocket(id), logger });
+    await jobs.start();
+    await servers.start();
 
     const purge = setInterval(() => {
       identity.purgeExpiredTokens().catch((error) => logger.warn({ err: error }, 'token purge failed'));
@@ -66,10 +100,12 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     collector.startSweeping(config.storage.gcIntervalSeconds * 1000);
 
     return {
-      app, database, identity, quota, pithos, images, collector, catalog, logger,
+      app, database, identity, quota, pithos, images, collector, catalog, jobs, backend, flavors, keypairs, servers, consoles, logger,
       async close() {
         clearInterval(purge);
         collector.stop();
+        consoleProxy.close();
+        await jobs.close();
         await pithos.close();
         await app.close();
         await database.close();

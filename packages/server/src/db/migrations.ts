@@ -2,7 +2,10 @@
 // transactional on both SQLite and PostgreSQL), so a migration applies whole or not at all.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { computeMigration } from '../compute/migration.ts';
+import { consoleMigration } from '../console/migration.ts';
 import { imagesMigration } from '../images/migration.ts';
+import { jobsMigration } from '../jobs/migration.ts';
 import { pithosMigration } from '../storage/migration.ts';
 import type { Dialect } from './database.ts';
 
@@ -112,4 +115,7 @@ export const migrations: Migration[] = [
   },
   pithosMigration,
   imagesMigration,
+  jobsMigration,
+  computeMigration,
+  consoleMigration,
 ];

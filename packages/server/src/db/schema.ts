@@ -180,6 +180,105 @@ export interface ImageMembersTable {
   updated_at: string;
 }
 
+// ---- Jobs (jobs/): durable asynchronous work, shared by compute, network and volumes.
+
+export interface JobsTable {
+  id: Generated<number>;
+  /** Which handler runs it, e.g. `server.create`. */
+  kind: string;
+  /** What it works on (a server id, ...): jobs of one target run one at a time, in order. */
+  target: string;
+  /** JSON; may hold secrets until the job is done (then it is emptied). */
+  payload: string;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  attempts: number;
+  /** The process running it (`host/pid/instance`), while running. */
+  owner: string | null;
+  /** A running job whose lease is past belongs to nobody and is taken again. */
+  lease_until: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+// ---- Compute (compute/).
+
+export interface FlavorsTable {
+  id: string;
+  name: string;
+  vcpus: number;
+  /** MiB. */
+  ram: number;
+  /** GiB. */
+  disk: number;
+  is_public: number;
+  description: string | null;
+  /** JSON object of strings. */
+  extra_specs: string;
+  created_at: string;
+}
+
+/** Projects that may use a private flavor. */
+export interface FlavorAccessTable { flavor_id: string; project_id: string }
+
+export interface KeypairsTable {
+  user_id: string;
+  name: string;
+  public_key: string;
+  fingerprint: string;
+  type: 'ssh' | 'x509';
+  created_at: string;
+}
+
+/** Nova's vm_state; the API status is derived from it and the task state. */
+export type VmState = 'building' | 'active' | 'stopped' | 'error' | 'deleted';
+
+export interface ServersTable {
+  id: string;
+  name: string;
+  user_id: string;
+  project_id: string;
+  image_id: string;
+  flavor_id: string;
+  /** Copied from the flavor at creation (and by a resize), so a later flavor change does not touch the VM. */
+  vcpus: number;
+  ram: number;
+  disk: number;
+  vm_state: VmState;
+  /** Nova's task_state: what is being done (spawning, powering-off, rebooting, deleting, ...), or null. */
+  task_state: string | null;
+  /** 1 running, 4 shutdown, 0 unknown (Nova's power states). */
+  power_state: number;
+  key_name: string | null;
+  /** JSON object of strings. */
+  metadata: string;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON `{code, message, created}` while in ERROR. */
+  fault: string | null;
+  /** The backend holding the VM. */
+  backend: string;
+  /** JSON object: the quota currently charged for this server, resource to quantity. */
+  charged: string;
+  progress: number;
+  launched_at: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+// ---- Console (console/): one-time tokens for the browser console.
+
+export interface ConsoleTokensTable {
+  /** SHA-256 of the token: the token itself is never stored. */
+  token_hash: string;
+  server_id: string;
+  user_id: string;
+  expires_at: string;
+  used: number;
+  created_at: string;
+}
+
 export interface Schema {
   users: UsersTable;
   projects: ProjectsTable;
@@ -198,6 +297,12 @@ export interface Schema {
   pithos_public: PithosPublicTable;
   images: ImagesTable;
   image_members: ImageMembersTable;
+  jobs: JobsTable;
+  flavors: FlavorsTable;
+  flavor_access: FlavorAccessTable;
+  keypairs: KeypairsTable;
+  servers: ServersTable;
+  console_tokens: ConsoleTokensTable;
 }
 
 /** Either the database or an open transaction: store functions accept both. */

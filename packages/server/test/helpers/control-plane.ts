@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { createControlPlane, type ControlPlane } from '../../src/main.ts';
+import { FakeBackend } from '../../src/backends/fake/fake-backend.ts';
+import { createControlPlane, type ControlPlane, type PlaneParts } from '../../src/main.ts';
 import { bootstrapAdmin } from '../../src/serve.ts';
 
 export const ADMIN_PASSWORD = 'admin-secret-pw';
@@ -22,13 +23,14 @@ export interface TestPlane extends ControlPlane {
 
 export interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: any; text: string }
 
-export async function startPlane(databaseUrl: string, tweak: (config: Config) => void = () => {}): Promise<TestPlane> {
+/** A control plane on a fresh data dir; VMs go to a FakeBackend unless `parts` says otherwise. */
+export async function startPlane(databaseUrl: string, tweak: (config: Config) => void = () => {}, parts: PlaneParts = {}): Promise<TestPlane> {
   const config = loadConfig({ dataDir: mkdtempSync(join(tmpdir(), 'oceanos-plane-')), listen: '127.0.0.1:8585', env: { OCEANOS_DATABASE_URL: databaseUrl } });
   config.logLevel = 'info';
   tweak(config);
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
-  const plane = await createControlPlane(config, pino({ level: config.logLevel }, sink));
+  const plane = await createControlPlane(config, pino({ level: config.logLevel }, sink), { backend: new FakeBackend(), ...parts });
   const admin = await bootstrapAdmin(plane, ADMIN_PASSWORD);
 
   const call: TestPlane['call'] = async (method, url, options = {}) => {

@@ -1,0 +1,98 @@
+// `oceanos server start|shutdown|reboot|resize|console`: actions on one server. Each asks and
+// returns at once; with --wait it follows the server until the action is done.
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import type { OceanosClient, Server, ServerStatus } from '@oceanos/sdk';
+import type { Context } from '../context.ts';
+import { parseQuantity } from '../quantity.ts';
+import { CliError } from '../usage-error.ts';
+import { findFlavor, findServer, labelled } from './server-shared.ts';
+import { timeoutMsOf, timeoutOption, waitForServers } from './server-wait.ts';
+
+interface PowerAction {
+  verb: string;
+  description: string;
+  /** The status the server is in once the action is done. */
+  reaches: ServerStatus;
+  /** What it is called in messages: "Starting", "Shutting down"... */
+  doing: string;
+}
+
+const POWER_ACTIONS: PowerAction[] = [
+  { verb: 'start', description: 'start a server that is shut off', reaches: 'ACTIVE', doing: 'Starting' },
+  { verb: 'shutdown', description: 'shut a server down (ACPI power button; forced off if the guest does not react in time)', reaches: 'SHUTOFF', doing: 'Shutting down' },
+  { verb: 'reboot', description: 'reboot a server: a clean shutdown and start, or with --hard a reset', reaches: 'ACTIVE', doing: 'Rebooting' },
+];
+
+function act(client: OceanosClient, verb: string, id: string, hard: boolean): Promise<void> {
+  if (verb === 'start') return client.servers.start(id);
+  if (verb === 'shutdown') return client.servers.stop(id);
+  return client.servers.reboot(id, hard ? 'HARD' : 'SOFT');
+}
+
+/** Prints what was asked, or, with --wait, what the server has become. */
+async function report(
+  ctx: Context, client: OceanosClient, found: Server, asked: { action: string; sentence: string },
+  wait: { reaches: ServerStatus[]; timeoutMs: number } | undefined,
+): Promise<Server | undefined> {
+  if (!wait) {
+    ctx.output.message(asked.sentence, { id: found.id, name: found.name, action: asked.action });
+    return undefined;
+  }
+  const [now] = await waitForServers(ctx, client, [found], wait.reaches, wait.timeoutMs);
+  ctx.output.message(`Server ${labelled(found.id, found.name)} is ${now!.status}`, now);
+  return now!;
+}
+
+export function registerServerActionCommands(server: CommandUnknownOpts, ctx: Context): void {
+  for (const action of POWER_ACTIONS) {
+    const command = server.command(action.verb).description(action.description)
+      .argument('<server>', 'id or name')
+      .option('-w, --wait', `wait until the server is ${action.reaches}`)
+      .addOption(timeoutOption());
+    if (action.verb === 'reboot') command.option('--hard', 'reset the VM at once instead of shutting the guest down cleanly');
+    command.action(async (nameOrId, opts) => {
+      const timeoutMs = timeoutMsOf(opts.timeout as string | undefined);
+      const client = await ctx.client();
+      const found = await findServer(client, nameOrId);
+      // Only reboot has --hard.
+      const hard = (opts as { hard?: boolean }).hard === true;
+      await act(client, action.verb, found.id, hard);
+      const doing = hard ? 'Hard rebooting' : action.doing;
+      const asked = { action: action.verb, sentence: `${doing} server ${labelled(found.id, found.name)}` };
+      await report(ctx, client, found, asked, opts.wait ? { reaches: [action.reaches], timeoutMs } : undefined);
+    });
+  }
+
+  server.command('resize').description("give a server another flavor's vCPUs and RAM (it must be shut off; it stays so)")
+    .argument('<server>', 'id or name')
+    .requiredOption('--flavor <flavor>', 'flavor id or name')
+    .option('-w, --wait', 'wait until the resize is done')
+    .addOption(timeoutOption())
+    .action(async (nameOrId, opts) => {
+      const timeoutMs = timeoutMsOf(opts.timeout);
+      const client = await ctx.client();
+      const [found, flavor] = await Promise.all([findServer(client, nameOrId), findFlavor(client, opts.flavor)]);
+      await client.servers.resize(found.id, flavor.id);
+      const asked = { action: 'resize', sentence: `Resizing server ${labelled(found.id, found.name)} to flavor ${labelled(flavor.id, flavor.name)}` };
+      const now = await report(ctx, client, found, asked, opts.wait ? { reaches: ['ACTIVE', 'SHUTOFF'], timeoutMs } : undefined);
+      if (now && now.flavor.id !== flavor.id) throw new CliError(`server ${labelled(found.id, found.name)} still has flavor ${now.flavor.id}: the resize did not happen`);
+    });
+
+  server.command('console').description("print a URL of the server's screen (noVNC), or with --log its serial console output")
+    .argument('<server>', 'id or name')
+    .option('--log', 'print the serial console output instead')
+    .option('--lines <n>', 'with --log: only the last N lines')
+    .action(async (nameOrId, opts) => {
+      const lines = opts.lines === undefined ? undefined : parseQuantity(opts.lines, null, '--lines');
+      const client = await ctx.client();
+      const found = await findServer(client, nameOrId);
+      if (!opts.log) {
+        const remote = await client.servers.vncConsole(found.id);
+        ctx.output.message(remote.url, remote);
+        return;
+      }
+      const output = await client.servers.consoleOutput(found.id, lines);
+      if (ctx.output.json) ctx.output.message('', { output });
+      else ctx.io.stdout(output.endsWith('\n') || output === '' ? output : `${output}\n`);
+    });
+}

@@ -1,0 +1,77 @@
+// Compute (Nova v2.1 at /compute/v2.1) as the SDK's callers write it: the wire types of the
+// contract, and what the calls take.
+import type { ServerStatus } from '@oceanos/contract';
+
+export type {
+  Flavor, Keypair, Link, RemoteConsole, Server, ServerCreated, ServerFault, ServerStatus, ServerSummary,
+} from '@oceanos/contract';
+
+export interface ServerListOptions {
+  /** A regular expression the name must match (Nova's semantics). */
+  name?: string;
+  status?: ServerStatus;
+  /** ISO 8601: only servers changed since then, deleted ones included (status DELETED). */
+  changesSince?: string;
+  /** At most this many servers in all; every server by default. */
+  limit?: number;
+  /** Servers asked for per request; the server's own maximum by default. */
+  pageSize?: number;
+}
+
+/** A file written into the guest at first boot. */
+export interface PersonalityEntry {
+  /** Absolute path in the guest. */
+  path: string;
+  contents: Uint8Array | string;
+  /** Synnefo's extensions: who owns the file and its mode (e.g. 0o600). */
+  owner?: string;
+  group?: string;
+  mode?: number;
+}
+
+export interface NewServer {
+  name: string;
+  /** Image id (see images.find for names). */
+  imageRef: string;
+  /** Flavor id (see flavors.find for names). */
+  flavorRef: string;
+  metadata?: Record<string, string>;
+  keyName?: string;
+  /** Handed to the guest as is (the SDK encodes it in base64). */
+  userData?: Uint8Array | string;
+  personality?: PersonalityEntry[];
+  /** The root password; the server makes one up when absent. */
+  adminPass?: string;
+  tags?: string[];
+}
+
+export type RebootType = 'SOFT' | 'HARD';
+
+export interface NewFlavor {
+  name: string;
+  vcpus: number;
+  /** MiB. */
+  ram: number;
+  /** GiB. */
+  disk: number;
+  /** The server picks a UUID when absent. */
+  id?: string;
+  /** False: only projects given access (addAccess) may use it. True by default. */
+  isPublic?: boolean;
+}
+
+export interface FlavorAccess { flavor_id: string; tenant_id: string }
+
+/** What `GET/POST /compute/v2.1/oceanos/reconcile/servers` answers: where the database and the backend differ. */
+export interface ReconcileReport {
+  /** VMs the database does not know, or knows as deleted. Fix: destroyed. */
+  orphans: string[];
+  /** Servers whose VM is gone. Fix: DELETED, quota released, a fault saying so. */
+  stale: string[];
+  /** Servers whose VM runs while the database says it does not, or the reverse. Fix: the database follows the VM. */
+  unsynced: { id: string; db: ServerStatus; backend: 'running' | 'stopped' }[];
+  /** Servers building, or with a task, that no job will finish. Fix: ERROR (a build), or the state the VM is in. */
+  stuck: string[];
+  /** Whether the differences were fixed. */
+  fixed: boolean;
+}

@@ -1,0 +1,11 @@
+// Who is asking, as compute sees it: the user, the project their token is scoped to (their
+// system project when unscoped), which pays for what they create, and whether they are admin.
+import type { AuthContext } from '../identity/service.ts';
+
+export interface ComputeCaller { userId: string; projectId: string; admin: boolean }
+
+export const computeCaller = (auth: AuthContext): ComputeCaller => ({
+  userId: auth.user.id,
+  projectId: auth.project?.id ?? auth.user.defaultProjectId,
+  admin: auth.user.isAdmin,
+});

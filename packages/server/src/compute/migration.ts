@@ -1,0 +1,76 @@
+// Compute tables: flavors (with access lists for private ones), key pairs, servers. Deleted
+// servers keep their row (vm_state `deleted`) so that `changes-since` can report them.
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from '../db/migrations.ts';
+
+/** The default flavors of a new cloud; the smallest one boots oceanos-tiny. */
+export const DEFAULT_FLAVORS = [
+  { id: '1', name: 'm1.nano', vcpus: 1, ram: 128, disk: 1 },
+  { id: '2', name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 },
+  { id: '3', name: 'm1.small', vcpus: 1, ram: 2048, disk: 20 },
+  { id: '4', name: 'm1.medium', vcpus: 2, ram: 4096, disk: 40 },
+  { id: '5', name: 'm1.large', vcpus: 4, ram: 8192, disk: 80 },
+];
+
+export const computeMigration: Migration = {
+  id: '0005-compute',
+  async up(db: Kysely<any>) {
+    const statements = [
+      sql`create table flavors (
+        id text primary key,
+        name text not null unique,
+        vcpus integer not null,
+        ram integer not null,
+        disk integer not null,
+        is_public integer not null default 1,
+        description text,
+        extra_specs text not null default '{}',
+        created_at text not null)`,
+      sql`create table flavor_access (
+        flavor_id text not null references flavors (id) on delete cascade,
+        project_id text not null,
+        primary key (flavor_id, project_id))`,
+      sql`create table keypairs (
+        user_id text not null,
+        name text not null,
+        public_key text not null,
+        fingerprint text not null,
+        type text not null,
+        created_at text not null,
+        primary key (user_id, name))`,
+      sql`create table servers (
+        id text primary key,
+        name text not null,
+        user_id text not null,
+        project_id text not null,
+        image_id text not null,
+        flavor_id text not null,
+        vcpus integer not null,
+        ram integer not null,
+        disk integer not null,
+        vm_state text not null,
+        task_state text,
+        power_state integer not null default 0,
+        key_name text,
+        metadata text not null default '{}',
+        tags text not null default '[]',
+        fault text,
+        backend text not null,
+        charged text not null default '{}',
+        progress integer not null default 0,
+        launched_at text,
+        created_at text not null,
+        updated_at text not null,
+        deleted_at text)`,
+      sql`create index servers_user on servers (user_id, vm_state)`,
+      sql`create index servers_project on servers (project_id)`,
+      sql`create index servers_updated on servers (updated_at)`,
+    ];
+    for (const statement of statements) await statement.execute(db);
+    const now = new Date().toISOString();
+    for (const f of DEFAULT_FLAVORS) {
+      await sql`insert into flavors (id, name, vcpus, ram, disk, is_public, created_at)
+        values (${f.id}, ${f.name}, ${f.vcpus}, ${f.ram}, ${f.disk}, 1, ${now})`.execute(db);
+    }
+  },
+};

@@ -1,0 +1,71 @@
+// GET /servers and /servers/detail: Nova's filters (name as an unanchored regex, status,
+// changes-since, image, flavor), all_tenants for admins, and marker/limit paging.
+import type { Executor } from '../db/schema.ts';
+import { badRequest, forbidden } from '../http/errors.ts';
+import type { ComputeCaller } from './caller.ts';
+import { serverStatus } from './server-states.ts';
+import { listServers, type ServerQuery, type ServerRow } from './server-store.ts';
+
+export const MAX_LIMIT = 1000;
+
+export type Query = Record<string, string | string[] | undefined>;
+const one = (q: Query, key: string) => { const v = q[key]; return Array.isArray(v) ? v[v.length - 1] : v; };
+
+export interface Page {
+  rows: ServerRow[];
+  /** The marker of the next page, when there is one. */
+  next?: string;
+  limit: number;
+}
+
+/** One page of the servers the caller may list; 400 on a bad filter or an unknown marker. */
+export async function listPage(ex: Executor, caller: ComputeCaller, query: Query): Promise<Page> {
+  const filter: ServerQuery = {};
+  const allTenants = one(query, 'all_tenants');
+  if (allTenants !== undefined && allTenants !== '0' && allTenants.toLowerCase() !== 'false') {
+    if (!caller.admin) throw forbidden('Policy doesn\'t allow os_compute_api:servers:index:get_all_tenants to be performed.');
+  } else {
+    filter.userId = caller.userId;
+  }
+  const since = one(query, 'changes-since');
+  if (since !== undefined) {
+    const time = new Date(since);
+    if (Number.isNaN(time.getTime())) throw badRequest(`Invalid input for query parameters changes-since. Value: ${since}. It is not an ISO 8601 time.`);
+    filter.since = time.toISOString();
+  }
+  const image = one(query, 'image');
+  if (image) filter.imageId = image.slice(image.lastIndexOf('/') + 1);
+  const flavor = one(query, 'flavor');
+  if (flavor) filter.flavorId = flavor.slice(flavor.lastIndexOf('/') + 1);
+
+  let rows = await listServers(ex, filter);
+  const name = one(query, 'name');
+  if (name) {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(name);
+    } catch {
+      throw badRequest(`Invalid input for query parameters name. Value: ${name}. It is not a valid regular expression.`);
+    }
+    rows = rows.filter((r) => pattern.test(r.name));
+  }
+  const status = one(query, 'status');
+  if (status) rows = rows.filter((r) => serverStatus(r.vm_state, r.task_state) === status.toUpperCase());
+
+  const limit = parseLimit(one(query, 'limit'));
+  const marker = one(query, 'marker');
+  if (marker) {
+    const at = rows.findIndex((r) => r.id === marker);
+    if (at < 0) throw badRequest(`marker [${marker}] not found`);
+    rows = rows.slice(at + 1);
+  }
+  const page = rows.slice(0, limit);
+  return { rows: page, limit, ...(rows.length > limit && page.length > 0 ? { next: page[page.length - 1]!.id } : {}) };
+}
+
+function parseLimit(value: string | undefined): number {
+  if (value === undefined || value === '') return MAX_LIMIT;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw badRequest(`Invalid input for query parameters limit. Value: ${value}. It is not a non-negative integer.`);
+  return Math.min(n, MAX_LIMIT);
+}

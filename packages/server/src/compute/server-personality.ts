@@ -1,0 +1,58 @@
+// What the create job gives the backend: the VM's spec with its personalisation. The secrets
+// (admin password, user data, files) travel in the job's payload, never in the servers
+// table, and are gone once the job is done.
+import type { ImageSource, VmSpec } from '../backends/backend.ts';
+import type { CreateRequest } from './server-requests.ts';
+import { metadataOf, type ServerRow } from './server-store.ts';
+
+const GiB = 1024 ** 3;
+
+/** The create job's payload, as JSON. */
+export interface CreatePayload {
+  adminPass: string;
+  /** Base64, or null. */
+  userData: string | null;
+  files: { path: string; contents: string }[];
+  /** Key name to public key, copied at the request so a later key pair delete does not matter. */
+  publicKeys: Record<string, string>;
+  /** Whether the creator was an admin: the image is read as they could see it. */
+  admin: boolean;
+}
+
+export function createPayload(request: CreateRequest, adminPass: string, publicKeys: Record<string, string>, admin: boolean): CreatePayload {
+  return {
+    adminPass,
+    userData: request.userData?.toString('base64') ?? null,
+    files: request.files.map((f) => ({ path: f.path, contents: f.contents.toString('base64') })),
+    publicKeys,
+    admin,
+  };
+}
+
+/** A DNS label from the server's name: lowercase letters, digits and dashes, at most 63. */
+export function hostnameFor(name: string, id: string): string {
+  const label = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  return label === '' ? `server-${id.slice(0, 8)}` : label;
+}
+
+/** The disk of a server: the flavor's size, or the image's when the flavor says 0. */
+export const diskBytes = (flavorDiskGiB: number, imageVirtualSize: number) => flavorDiskGiB === 0 ? imageVirtualSize : flavorDiskGiB * GiB;
+
+export function vmSpec(row: ServerRow, payload: CreatePayload, image: ImageSource, imageVirtualSize: number): VmSpec {
+  return {
+    id: row.id,
+    name: row.name,
+    vcpus: row.vcpus,
+    ramMiB: row.ram,
+    diskBytes: Math.max(diskBytes(row.disk, imageVirtualSize), imageVirtualSize),
+    image,
+    personalisation: {
+      hostname: hostnameFor(row.name, row.id),
+      publicKeys: payload.publicKeys,
+      userData: payload.userData === null ? null : Buffer.from(payload.userData, 'base64'),
+      files: payload.files.map((f) => ({ path: f.path, contents: Buffer.from(f.contents, 'base64') })),
+      metadata: metadataOf(row),
+      adminPass: payload.adminPass,
+    },
+  };
+}

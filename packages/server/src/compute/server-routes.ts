@@ -1,0 +1,121 @@
+// Nova's servers API: create, list, show, rename, delete, the actions, addresses and remote
+// consoles. Metadata and tags are in server-record-routes.ts. Routes parse, call the
+// service and shape the answer; the service decides.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../http/app.ts';
+import { badRequest } from '../http/errors.ts';
+import { computeCaller, type ComputeCaller } from './caller.ts';
+import type { ComputeDeps } from './routes.ts';
+import type { Query } from './server-listing.ts';
+import { serverRecordRoutes } from './server-record-routes.ts';
+import { consoleLength, member, rebootType, reference, serverName } from './server-requests.ts';
+import type { ServerService } from './server-service.ts';
+import { serverLinks, serverSummary, serverView, type ComputeUrls } from './server-views.ts';
+
+/** Absolute URLs under the version of the API a request came through. */
+export function urlsFor(deps: ComputeDeps, request: FastifyRequest): ComputeUrls {
+  const prefix = request.url.startsWith('/compute/v2.0') ? '/compute/v2.0' : '/compute/v2.1';
+  return { versioned: (path) => deps.catalog.url(prefix + path), bookmark: (path) => deps.catalog.url(`/compute${path}`) };
+}
+
+export function serverRoutes(app: App, deps: ComputeDeps): void {
+  const { servers } = deps;
+  const caller = async (request: FastifyRequest) => computeCaller(await deps.authenticate(request));
+  const id = (request: FastifyRequest) => (request.params as { id: string }).id;
+
+  app.post('/servers', async (request, reply) => {
+    const { row, adminPass } = await servers.create(await caller(request), request.body);
+    const links = serverLinks(urlsFor(deps, request), row.id);
+    return reply.code(202).header('location', links[0]!.href).send({
+      server: { id: row.id, links, adminPass, 'OS-DCF:diskConfig': 'MANUAL', security_groups: [{ name: 'default' }] },
+    });
+  });
+
+  const list = (detail: boolean) => async (request: FastifyRequest) => {
+    const query = request.query as Query;
+    const page = await servers.list(await caller(request), query);
+    const urls = urlsFor(deps, request);
+    const next = page.next === undefined ? undefined : new URLSearchParams({ ...flatten(query), limit: String(page.limit), marker: page.next });
+    return {
+      servers: page.rows.map((row) => (detail ? serverView(row, urls) : serverSummary(row, urls))),
+      ...(next ? { servers_links: [{ rel: 'next', href: urls.versioned(`/servers${detail ? '/detail' : ''}?${next}`) }] } : {}),
+    };
+  };
+  app.get('/servers', list(false));
+  app.get('/servers/detail', list(true));
+
+  app.get('/servers/:id', async (request) => ({ server: serverView(await servers.get(await caller(request), id(request)), urlsFor(deps, request)) }));
+
+  app.put('/servers/:id', async (request) => {
+    const change = member(request.body, 'server');
+    const unknown = Object.keys(change).filter((key) => key !== 'name');
+    if (unknown.length) throw badRequest(`Invalid input for field/attribute server. Additional properties are not allowed (${unknown.join(', ')}).`);
+    const name = change.name === undefined ? undefined : serverName(change.name);
+    const row = await servers.edit(await caller(request), id(request), 'update', (current) => ({ name: name ?? current.name }));
+    return { server: serverView(row, urlsFor(deps, request)) };
+  });
+
+  app.delete('/servers/:id', async (request, reply) => {
+    await servers.delete(await caller(request), id(request));
+    return reply.code(204).send();
+  });
+
+  app.post('/servers/:id/action', async (request, reply) => {
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length !== 1) {
+      throw badRequest('Malformed request body: an action is an object with one member, the action\'s name');
+    }
+    const [name, args] = Object.entries(body)[0]!;
+    return runAction(servers, await caller(request), id(request), name, args, reply);
+  });
+
+  app.post('/servers/:id/remote-consoles', async (request) => {
+    const console = member(request.body, 'remote_console');
+    if (console.protocol !== 'vnc' || console.type !== 'novnc') throw badRequest('Unsupported remote console: only protocol "vnc" with type "novnc" is served');
+    const url = await servers.vncConsole(await caller(request), id(request));
+    return { remote_console: { protocol: 'vnc', type: 'novnc', url } };
+  });
+
+  app.get('/servers/:id/ips', async (request) => {
+    await servers.get(await caller(request), id(request));
+    return { addresses: {} };
+  });
+
+  serverRecordRoutes(app, deps, caller);
+}
+
+/** One `POST /servers/{id}/action`; Synnefo's `start` and `shutdown` are aliases of Nova's. */
+async function runAction(servers: ServerService, who: ComputeCaller, id: string, name: string, args: unknown, reply: FastifyReply) {
+  const accepted = () => reply.code(202).send();
+  switch (name) {
+    case 'os-start':
+    case 'start':
+      await servers.startServer(who, id);
+      return accepted();
+    case 'os-stop':
+    case 'shutdown':
+      await servers.stopServer(who, id);
+      return accepted();
+    case 'reboot':
+      await servers.reboot(who, id, rebootType(args));
+      return accepted();
+    case 'resize':
+      await servers.resize(who, id, reference((args as { flavorRef?: unknown } | null)?.flavorRef, 'flavorRef'));
+      return accepted();
+    case 'os-getConsoleOutput':
+      return { output: await servers.consoleOutput(who, id, consoleLength(args)) };
+    case 'os-getVNCConsole': {
+      if ((args as { type?: unknown } | null)?.type !== 'novnc') throw badRequest('Unsupported console type: only "novnc" is served');
+      return { console: { type: 'novnc', url: await servers.vncConsole(who, id) } };
+    }
+    default:
+      throw badRequest(`There is no such action: ${name}`);
+  }
+}
+
+/** A query as plain pairs (the last value of a repeated key), for the next link. */
+function flatten(query: Query): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) out[key] = Array.isArray(value) ? value[value.length - 1]! : value;
+  return out;
+}

@@ -1,0 +1,249 @@
+// Servers (Cyclades / Nova): requests check the state table, change the server's task state,
+// charge its quota and queue a job, all in one transaction; the jobs (server-jobs.ts) drive
+// the backend. A server belongs to the user who made it; the project of their token pays.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { BackendError, type Backend } from '../backends/backend.ts';
+import type { ConsoleService } from '../console/service.ts';
+import type { Database } from '../db/database.ts';
+import type { Executor, VmState } from '../db/schema.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { ApiError, badRequest, conflict, notFound } from '../http/errors.ts';
+import type { ImageService } from '../images/service.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { QuotaService } from '../quota/service.ts';
+import type { PithosService } from '../storage/service.ts';
+import type { ComputeCaller } from './caller.ts';
+import type { FlavorRow, FlavorService } from './flavor-service.ts';
+import type { KeypairService } from './keypair-service.ts';
+import { reconcile, type ReconcileReport } from './reconciler.ts';
+import { JOB, ServerJobs } from './server-jobs.ts';
+import { listPage, type Page, type Query } from './server-listing.ts';
+import { createPayload, diskBytes } from './server-personality.ts';
+import { activeCharges, existingCharges, runningCharges, settle, type ServerSize } from './server-quota.ts';
+import { createRequest } from './server-requests.ts';
+import { checkAction, type ServerAction } from './server-states.ts';
+import { findServer, insertServer, transition, updateRecord, type Charged, type ServerRow } from './server-store.ts';
+
+export interface ServerServiceDeps {
+  database: Database;
+  quota: QuotaService;
+  images: ImageService;
+  /** Reads image files when a VM's disk is made. */
+  pithos: PithosService;
+  flavors: FlavorService;
+  keypairs: KeypairService;
+  backend: Backend;
+  jobs: JobQueue;
+  consoles: ConsoleService;
+  logger: Logger;
+  options: { stopTimeoutMs: number };
+}
+
+/** How much serial output is read for `os-getConsoleOutput` before cutting it to lines. */
+const MAX_CONSOLE_BYTES = 1024 * 1024;
+const BOOTABLE_FORMATS = ['raw', 'diskdump', 'qcow2'];
+
+/** A task a request starts: the job that does it, and the quota the server holds meanwhile. */
+interface TaskRequest {
+  task: string;
+  kind: string;
+  payload?: unknown;
+  target?: (row: ServerRow) => Charged;
+}
+
+/** Rethrows a 404 of another service as the 400 Nova answers for a bad reference. */
+const asBadRequest = (message: string) => (error: unknown): never => {
+  throw error instanceof ApiError && error.kind === 'notFound' ? badRequest(message) : error;
+};
+
+export class ServerService {
+  private readonly jobs: ServerJobs;
+
+  constructor(private readonly deps: ServerServiceDeps) {
+    this.jobs = new ServerJobs({ ...deps, imageReader: deps.pithos.reader });
+  }
+
+  private get db() { return this.deps.database.db; }
+
+  /** Registers job handlers; call before jobs.start(). */
+  registerJobs(): void {
+    this.jobs.register();
+  }
+
+  /** After jobs started: reconciles the database with the backend, fixing what differs. */
+  async start(): Promise<void> {
+    const report = await this.reconcile(true);
+    const { orphans, stale, unsynced, stuck } = report;
+    if (orphans.length + stale.length + unsynced.length + stuck.length) this.deps.logger.warn({ report }, 'servers reconciled with the backend');
+  }
+
+  /** Compares servers with the backend's VMs; with `fix`, makes them agree (see reconciler.ts). */
+  reconcile(fix: boolean): Promise<ReconcileReport> {
+    return reconcile(this.deps, { fix });
+  }
+
+  // ---- records
+
+  /** A server the caller may see (theirs, or any for an admin); 404 in Nova's words otherwise. */
+  get(caller: ComputeCaller, id: string): Promise<ServerRow> {
+    return visible(this.db, caller, id);
+  }
+
+  list(caller: ComputeCaller, query: Query): Promise<Page> {
+    return listPage(this.db, caller, query);
+  }
+
+  /**
+   * Checks a create request, charges the quota of a running server and queues its build.
+   * Nothing is kept if any check fails (400 bad input, 403 over quota).
+   */
+  async create(caller: ComputeCaller, body: unknown): Promise<{ row: ServerRow; adminPass: string }> {
+    const request = createRequest(body);
+    const image = await this.deps.images.get({ user: caller.userId, admin: caller.admin }, request.imageRef)
+      .catch(asBadRequest(`Image ${request.imageRef} could not be found.`));
+    if (image.status !== 'active') throw badRequest(`Image ${image.id} is not active.`);
+    if (!BOOTABLE_FORMATS.includes(image.disk_format ?? '')) throw badRequest(`Image ${image.id} has disk format ${image.disk_format}: only raw, diskdump and qcow2 images boot.`);
+    const flavor = await this.deps.flavors.usable(caller, request.flavorRef).catch(asBadRequest(`Flavor ${request.flavorRef} could not be found.`));
+    if (flavor.ram < image.min_ram) throw badRequest('Flavor\'s memory is too small for requested image.');
+    const imageSize = image.virtual_size ?? image.size ?? 0;
+    if (flavor.disk !== 0 && (flavor.disk < image.min_disk || diskBytes(flavor.disk, imageSize) < imageSize)) throw badRequest('Flavor\'s disk is too small for requested image.');
+    const publicKeys: Record<string, string> = {};
+    if (request.keyName !== null) {
+      const key = await this.deps.keypairs.get(caller.userId, request.keyName).catch(asBadRequest('Invalid key_name provided.'));
+      publicKeys[key.name] = key.public_key;
+    }
+    const adminPass = request.adminPass ?? generatePassword();
+    const now = new Date().toISOString();
+    const blank: ServerRow = {
+      id: randomUUID(), name: request.name, user_id: caller.userId, project_id: caller.projectId, image_id: image.id,
+      flavor_id: flavor.id, vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, vm_state: 'building', task_state: 'spawning',
+      power_state: 0, key_name: request.keyName, metadata: JSON.stringify(request.metadata), tags: JSON.stringify(request.tags),
+      fault: null, backend: this.deps.backend.name, charged: '{}', progress: 0, launched_at: null, created_at: now, updated_at: now, deleted_at: null,
+    };
+    const row = await withTransaction(this.deps.database, async (trx) => {
+      const server = { ...blank, charged: await settle(this.deps.quota, trx, blank, activeCharges(flavor)) };
+      await insertServer(trx, server);
+      await this.deps.jobs.enqueue(trx, { kind: JOB.create, target: server.id, payload: createPayload(request, adminPass, publicKeys, caller.admin) });
+      return server;
+    });
+    this.deps.jobs.kick();
+    this.deps.logger.info({ server: row.id, user: caller.userId, flavor: flavor.id, image: image.id }, 'server build queued');
+    return { row, adminPass };
+  }
+
+  /** Changes name, metadata or tags (any state but deleted); returns the server as it is then. */
+  async edit(caller: ComputeCaller, id: string, action: ServerAction, change: (row: ServerRow) => Pick<Partial<ServerRow>, 'name' | 'metadata' | 'tags'>): Promise<ServerRow> {
+    return withTransaction(this.deps.database, async (trx) => {
+      const row = await visible(trx, caller, id);
+      checkAction(row, action);
+      if (!(await updateRecord(trx, id, change(row)))) throw notFound(`Instance ${id} could not be found.`);
+      return (await findServer(trx, id))!;
+    });
+  }
+
+  // ---- tasks
+
+  /** Queues the delete; a second delete while one is pending changes nothing. */
+  async delete(caller: ComputeCaller, id: string): Promise<void> {
+    const row = await this.get(caller, id);
+    if (row.task_state === 'deleting') return;
+    await this.requestTask(caller, id, 'delete', { task: 'deleting', kind: JOB.delete });
+  }
+
+  startServer(caller: ComputeCaller, id: string): Promise<void> {
+    return this.requestTask(caller, id, 'os-start', { task: 'powering-on', kind: JOB.start, target: (row) => ({ ...existingCharges(row), ...runningCharges(row) }) });
+  }
+
+  stopServer(caller: ComputeCaller, id: string): Promise<void> {
+    return this.requestTask(caller, id, 'os-stop', { task: 'powering-off', kind: JOB.stop });
+  }
+
+  reboot(caller: ComputeCaller, id: string, type: 'SOFT' | 'HARD'): Promise<void> {
+    return this.requestTask(caller, id, 'reboot', { task: type === 'HARD' ? 'rebooting_hard' : 'rebooting', kind: JOB.reboot, payload: { type } });
+  }
+
+  /** Synnefo's resize: a stopped server takes another flavor's vCPUs and RAM; its disk stays. */
+  async resize(caller: ComputeCaller, id: string, flavorRef: string): Promise<void> {
+    const row = await this.get(caller, id);
+    checkAction(row, 'resize');
+    const flavor: FlavorRow = await this.deps.flavors.usable(caller, flavorRef).catch(asBadRequest(`Flavor ${flavorRef} could not be found.`));
+    if (flavor.id === row.flavor_id) throw badRequest('When resizing, instances must change flavor!');
+    if (flavor.disk !== row.disk) throw badRequest(`Flavor ${flavor.id} has a ${flavor.disk} GiB disk and the server ${row.disk} GiB: a resize keeps the disk's size.`);
+    if (!this.deps.backend.capabilities.resize) throw conflict(`The compute backend (${this.deps.backend.name}) cannot resize servers`);
+    const size: ServerSize = { vcpus: flavor.vcpus, ram: flavor.ram, disk: row.disk };
+    await this.requestTask(caller, id, 'resize', {
+      task: 'resize_prep', kind: JOB.resize, payload: { flavorId: flavor.id, vcpus: flavor.vcpus, ram: flavor.ram }, target: () => existingCharges(size),
+    });
+  }
+
+  /**
+   * Checks `action` against the state table and, in one transaction, sets the task, moves the
+   * quota to `target` (403 if over the limit) and queues the job.
+   */
+  private async requestTask(caller: ComputeCaller, id: string, action: ServerAction, request: TaskRequest): Promise<void> {
+    await withTransaction(this.deps.database, async (trx) => {
+      const row = await visible(trx, caller, id);
+      checkAction(row, action);
+      const charged = request.target ? await settle(this.deps.quota, trx, row, request.target(row)) : row.charged;
+      // A new task clears the last one's fault, except a delete: the fault may say why.
+      const patch = { task_state: request.task, charged, ...(action === 'delete' ? {} : { fault: null }) };
+      if (!(await transition(trx, id, { vm_state: row.vm_state as VmState, task_state: row.task_state }, patch))) {
+        throw conflict(`Cannot '${action}' instance ${id}: it changed meanwhile`);
+      }
+      await this.deps.jobs.enqueue(trx, { kind: request.kind, target: id, payload: request.payload ?? {} });
+    });
+    this.deps.jobs.kick();
+  }
+
+  // ---- consoles
+
+  /** The last `lines` lines of the serial console (all with null). */
+  async consoleOutput(caller: ComputeCaller, id: string, lines: number | null): Promise<string> {
+    const row = await this.get(caller, id);
+    checkAction(row, 'os-getConsoleOutput');
+    const bytes = await this.deps.backend.consoleOutput(id, MAX_CONSOLE_BYTES).catch(backendConflict);
+    return tail(bytes.toString('utf8'), lines);
+  }
+
+  /** A noVNC URL with a one-time token, for a running server; 409 if it is not, or the backend has no graphical console. */
+  async vncConsole(caller: ComputeCaller, id: string): Promise<string> {
+    const row = await this.get(caller, id);
+    checkAction(row, 'os-getVNCConsole');
+    if (!this.deps.backend.capabilities.vncConsole) throw conflict(`The compute backend (${this.deps.backend.name}) does not serve graphical consoles`);
+    return (await this.deps.consoles.issue(id, caller.userId)).url;
+  }
+
+  /** The VNC socket of a running server (for the console proxy); throws if it does not run. */
+  async consoleSocket(serverId: string): Promise<string> {
+    const row = await findServer(this.db, serverId);
+    if (!row || row.vm_state !== 'active') throw conflict(`Instance ${serverId} is not running`);
+    return this.deps.backend.consoleSocket(serverId);
+  }
+}
+
+/** A server the caller may see (theirs, or any for an admin); 404 in Nova's words otherwise. */
+async function visible(ex: Executor, caller: ComputeCaller, id: string): Promise<ServerRow> {
+  const row = await findServer(ex, id);
+  if (!row || row.vm_state === 'deleted' || (row.user_id !== caller.userId && !caller.admin)) throw notFound(`Instance ${id} could not be found.`);
+  return row;
+}
+
+const backendConflict = (error: unknown): never => {
+  throw error instanceof BackendError ? conflict(error.message) : error;
+};
+
+/** The last `lines` lines of `text`, as Nova cuts console output; a final newline does not count as a line. */
+export function tail(text: string, lines: number | null): string {
+  if (lines === null) return text;
+  const ends = text.endsWith('\n');
+  const all = (ends ? text.slice(0, -1) : text).split('\n');
+  if (lines === 0 || text === '') return '';
+  return all.slice(-lines).join('\n') + (ends ? '\n' : '');
+}
+
+/** Nova's generated admin passwords: 12 characters without look-alikes. */
+function generatePassword(): string {
+  const symbols = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  return Array.from(randomBytes(12), (b) => symbols[b % symbols.length]).join('');
+}

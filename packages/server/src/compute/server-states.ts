@@ -1,0 +1,68 @@
+// What may be done to a server in each state, in one table, and the API status derived from
+// Nova's vm_state and task_state. A test walks every (state, action) pair through the API.
+import type { ServerStatus } from '@oceanos/contract';
+import type { VmState } from '../db/schema.ts';
+import { conflict } from '../http/errors.ts';
+
+/** Nova's power states. */
+export const POWER = { unknown: 0, running: 1, shutdown: 4 } as const;
+
+export type ServerAction =
+  | 'os-start' | 'os-stop' | 'reboot' | 'resize' | 'delete'
+  | 'os-getConsoleOutput' | 'os-getVNCConsole' | 'update' | 'metadata' | 'tags';
+
+interface Rule {
+  /** The vm_states in which the action is allowed. */
+  states: VmState[];
+  /** Also allowed while a task is pending (it changes nothing a task depends on). */
+  whileBusy: boolean;
+}
+
+const LIVE: VmState[] = ['building', 'active', 'stopped', 'error'];
+
+export const ACTION_RULES: Record<ServerAction, Rule> = {
+  'os-start': { states: ['stopped'], whileBusy: false },
+  'os-stop': { states: ['active'], whileBusy: false },
+  reboot: { states: ['active'], whileBusy: false },
+  // Synnefo's semantics: a stopped server changes size and stays stopped, no confirmation.
+  resize: { states: ['stopped'], whileBusy: false },
+  // A delete queues behind the running job; it is how a stuck task is got rid of.
+  delete: { states: LIVE, whileBusy: true },
+  // The serial log survives stops, so a stopped server still shows it.
+  'os-getConsoleOutput': { states: ['active', 'stopped'], whileBusy: false },
+  'os-getVNCConsole': { states: ['active'], whileBusy: false },
+  // Renaming, metadata and tags touch the record only.
+  update: { states: LIVE, whileBusy: true },
+  metadata: { states: LIVE, whileBusy: true },
+  tags: { states: LIVE, whileBusy: true },
+};
+
+/** Throws 409 (`conflictingRequest`, as Nova words it) unless `action` is allowed now. */
+export function checkAction(server: { id: string; vm_state: VmState; task_state: string | null }, action: ServerAction): void {
+  const rule = ACTION_RULES[action];
+  if (!rule.states.includes(server.vm_state)) {
+    throw conflict(`Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
+  }
+  if (server.task_state !== null && !rule.whileBusy) {
+    throw conflict(`Cannot '${action}' instance ${server.id} while it is in task_state ${server.task_state}`);
+  }
+}
+
+/** The status clients see. */
+export function serverStatus(vmState: VmState, taskState: string | null): ServerStatus {
+  switch (vmState) {
+    case 'building': return 'BUILD';
+    case 'active': return taskState === 'rebooting' ? 'REBOOT' : taskState === 'rebooting_hard' ? 'HARD_REBOOT' : 'ACTIVE';
+    case 'stopped': return taskState === 'resize_prep' || taskState === 'resizing' ? 'RESIZE' : 'SHUTOFF';
+    case 'error': return 'ERROR';
+    case 'deleted': return 'DELETED';
+  }
+}
+
+const SYNNEFO_TASKS: Record<string, string> = {
+  spawning: 'BUILDING', 'powering-on': 'STARTING', 'powering-off': 'STOPPING', rebooting: 'REBOOTING',
+  rebooting_hard: 'REBOOTING', resize_prep: 'RESIZING', resizing: 'RESIZING', deleting: 'DESTROYING',
+};
+
+/** Synnefo's name for a task (`SNF:task_state`). */
+export const synnefoTask = (taskState: string | null): string | null => taskState === null ? null : SYNNEFO_TASKS[taskState] ?? taskState.toUpperCase();

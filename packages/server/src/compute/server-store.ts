@@ -1,0 +1,69 @@
+// Queries on the servers table. Only compute/server-* and the reconciler call these. State
+// changes are compare-and-set on the task state, so that a request and a job (or two jobs
+// across a crash) never both win.
+import type { Executor, ServersTable, VmState } from '../db/schema.ts';
+
+export type ServerRow = ServersTable;
+
+/** The quota a server holds: resource name to quantity. */
+export type Charged = Record<string, number>;
+
+export const metadataOf = (row: ServerRow): Record<string, string> => JSON.parse(row.metadata);
+export const tagsOf = (row: ServerRow): string[] => JSON.parse(row.tags);
+export const chargedOf = (row: ServerRow): Charged => JSON.parse(row.charged);
+
+export async function insertServer(ex: Executor, row: ServerRow): Promise<void> {
+  await ex.insertInto('servers').values(row).execute();
+}
+
+/** A server by id, deleted ones included. */
+export async function findServer(ex: Executor, id: string): Promise<ServerRow | undefined> {
+  return ex.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** What a compare-and-set expects to find: the task state, and the vm_state if given. */
+export interface Expected { vm_state?: VmState; task_state: string | null }
+
+/**
+ * Applies `patch` only if the server is still as `expected`; returns whether it did. The
+ * loser of a race learns it here and leaves the row alone.
+ */
+export async function transition(ex: Executor, id: string, expected: Expected, patch: Partial<ServerRow>): Promise<boolean> {
+  let query = ex.updateTable('servers').set({ ...patch, updated_at: new Date().toISOString() }).where('id', '=', id);
+  query = expected.task_state === null ? query.where('task_state', 'is', null) : query.where('task_state', '=', expected.task_state);
+  if (expected.vm_state !== undefined) query = query.where('vm_state', '=', expected.vm_state);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Changes record-only fields (name, metadata, tags) of a server that is not deleted. */
+export async function updateRecord(ex: Executor, id: string, patch: Pick<Partial<ServerRow>, 'name' | 'metadata' | 'tags'>): Promise<boolean> {
+  const result = await ex.updateTable('servers').set({ ...patch, updated_at: new Date().toISOString() })
+    .where('id', '=', id).where('vm_state', '!=', 'deleted').executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export interface ServerQuery {
+  /** Only this user's servers; every user's when absent. */
+  userId?: string;
+  /** Servers changed at or after this time, deleted ones included. */
+  since?: string;
+  imageId?: string;
+  flavorId?: string;
+}
+
+/** Servers newest first (Nova's default order), deleted ones only with `since`. */
+export async function listServers(ex: Executor, q: ServerQuery): Promise<ServerRow[]> {
+  let query = ex.selectFrom('servers').selectAll();
+  if (q.userId !== undefined) query = query.where('user_id', '=', q.userId);
+  query = q.since === undefined ? query.where('vm_state', '!=', 'deleted') : query.where('updated_at', '>=', q.since);
+  if (q.imageId !== undefined) query = query.where('image_id', '=', q.imageId);
+  if (q.flavorId !== undefined) query = query.where('flavor_id', '=', q.flavorId);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+}
+
+/** Ids of every server ever recorded, with its vm_state, for reconciliation. */
+export async function allStates(ex: Executor): Promise<Map<string, VmState>> {
+  const rows = await ex.selectFrom('servers').select(['id', 'vm_state']).execute();
+  return new Map(rows.map((r) => [r.id, r.vm_state]));
+}
