@@ -50,7 +50,7 @@ export async function markRunning(ex: Executor, id: number, owner: string, lease
  */
 export async function finishJob(ex: Executor, id: number, owner: string, outcome: { state: 'done' | 'failed'; error?: string }): Promise<boolean> {
   const result = await ex.updateTable('jobs')
-    .set({ state: outcome.state, error: outcome.error ?? null, owner: null, lease_until: null, updated_at: now() })
+    .set({ state: outcome.state, error: outcome.error ?? null, payload: '{}', owner: null, lease_until: null, updated_at: now() })
     .where('id', '=', id).where('owner', '=', owner).where('state', '=', 'running').executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
