@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OceanosClient } from '@oceanos/sdk';
 import { ADMIN_PASSWORD, sshPublicKey, startTestCloud, type TestCloud } from '../../sdk/test/test-cloud.ts';
-import { isolatedEnv, ok, okJson, removeHomes, runCli } from './run-cli.ts';
+import { fails, isolatedEnv, ok, okJson, removeHomes, runCli } from './run-cli.ts';
 
 let cloud: TestCloud;
 let adminEnv: Record<string, string>;
@@ -28,13 +28,6 @@ after(async () => {
   await cloud.close();
 });
 
-/** Runs a command expected to fail with `code` and one line on stderr; returns that line. */
-async function fails(args: string[], env: Record<string, string>, code = 1): Promise<string> {
-  const result = await runCli(args, env);
-  assert.equal(result.code, code, `oceanos ${args.join(' ')}: ${result.stderr}${result.stdout}`);
-  assert.equal(result.stderr.split('\n').length, 2, `one line: ${result.stderr}`);
-  return result.stderr;
-}
 
 test('flavor list and info show the default flavors; an unknown one is a clear error', async () => {
   const [table, listed, detail, info, byId, missing] = await Promise.all([

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OceanosClient } from '@oceanos/sdk';
 import { ADMIN_PASSWORD, startTestCloud, type TestCloud } from '../../sdk/test/test-cloud.ts';
-import { isolatedEnv, ok, okJson, removeHomes, runCli } from './run-cli.ts';
+import { fails, isolatedEnv, ok, okJson, removeHomes, runCli } from './run-cli.ts';
 
 const MiB = 1024 * 1024;
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
@@ -37,13 +37,6 @@ after(async () => {
   await cloud.close();
 });
 
-/** Runs a command expected to fail and returns its stderr. */
-async function fails(args: string[], env: Record<string, string>, code = 1): Promise<string> {
-  const result = await runCli(args, env);
-  assert.equal(result.code, code, `oceanos ${args.join(' ')}: ${result.stderr}${result.stdout}`);
-  assert.equal(result.stderr.split('\n').length, 2, 'one line');
-  return result.stderr;
-}
 
 let debianId: string;
 

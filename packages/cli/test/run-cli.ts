@@ -1,4 +1,5 @@
 // Runs the real `oceanos` binary in a child process, with an environment of its own.
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,4 +42,12 @@ export async function ok(args: string[], env: Record<string, string>): Promise<s
 
 export async function okJson<T = any>(args: string[], env: Record<string, string>): Promise<T> {
   return JSON.parse(await ok([...args, '-o', 'json'], env)) as T;
+}
+
+/** Runs a command expected to fail with `code` and one line on stderr; returns that line. */
+export async function fails(args: string[], env: Record<string, string>, code = 1): Promise<string> {
+  const result = await runCli(args, env);
+  assert.equal(result.code, code, `oceanos ${args.join(' ')}: ${result.stderr}${result.stdout}`);
+  assert.equal(result.stderr.split('\n').length, 2, `one line: ${result.stderr}`);
+  return result.stderr;
 }

@@ -91,7 +91,7 @@ export function backendContract(name: string, make: () => Promise<ContractSubjec
         id: randomUUID(), name: 'contract VM', vcpus: 1, ramMiB: 256, diskBytes: Math.max(subject.image.size, 1 << 30), image: subject.image,
         personalisation: {
           hostname: HOSTNAME, publicKeys: { contract: key.line }, userData: Buffer.from(USER_DATA),
-          files: [{ path: '/etc/contract', contents: Buffer.from('hello\n') }], metadata: { suite: 'contract' }, adminPass: null,
+          files: [{ path: '/etc/contract', contents: Buffer.from('hello\n') }, { path: '/root/secret', contents: Buffer.from('s\n'), mode: 0o600 }], metadata: { suite: 'contract' }, adminPass: null,
         },
       };
     });
@@ -136,12 +136,14 @@ export function backendContract(name: string, make: () => Promise<ContractSubjec
       await assertState('running');
     });
 
-    it('shows the boot and the config drive\'s host name, key and user data on the serial console', step, async () => {
+    it('shows the boot and the config drive\'s host name, key, files and user data on the serial console', step, async () => {
       const text = await waitForConsole('"ready" marker', (t) => count(t, 'ready') >= 1);
       assert.equal(count(text, 'booted'), 1, 'one boot so far');
       assert.equal(count(text, `instance-id=${spec.id}`), 1);
       assert.equal(count(text, `hostname=${HOSTNAME}`), 1);
       assert.equal(count(text, `ssh-key=${key.summary}`), 1);
+      assert.equal(count(text, 'file=/etc/contract 644 root:root'), 1);
+      assert.equal(count(text, 'file=/root/secret 600 root:root'), 1, text);
       assert.equal(count(text, 'user-data=/run/user-data'), 1);
       const tail = await backend.consoleOutput(spec.id, 16);
       assert.ok(tail.length > 0 && tail.length <= 16, `consoleOutput(id, 16) gave ${tail.length} bytes`);

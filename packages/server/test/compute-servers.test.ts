@@ -151,6 +151,8 @@ for (const database of await testDatabases()) {
         [{ server: { ...base, user_data: 'A'.repeat(65536) } }, /user_data/],
         [{ server: { ...base, personality: Array.from({ length: 6 }, (_, i) => ({ path: `/f${i}`, contents: '' })) } }, /Personality file limit/],
         [{ server: { ...base, personality: [{ path: '/big', contents: b64(10241) }] } }, /Personality content limit/],
+        [{ server: { ...base, personality: [{ path: '/f', contents: '', mode: 0o10000 }] } }, /personality\.mode/],
+        [{ server: { ...base, personality: [{ path: '/f', contents: '', owner: 'root; rm -rf /' }] } }, /personality\.owner/],
         [{ server: { ...base, networks: [{ uuid: '00000000-0000-0000-0000-000000000000' }] } }, /^networking is not available yet/],
         [{ server: { ...base, max_count: 2 } }, /only one server/],
         [{ server: { ...base, min_count: 3 } }, /only one server/],

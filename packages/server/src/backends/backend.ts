@@ -15,7 +15,8 @@ export interface ImageSource {
 }
 
 /** A file written into the guest through the config drive (Nova's personality). */
-export interface PersonalityFile { path: string; contents: Buffer }
+/** A file the guest writes at first boot; owner, group and mode as Synnefo's API has them (mode a number, e.g. 0o600). */
+export interface PersonalityFile { path: string; contents: Buffer; owner?: string; group?: string; mode?: number }
 
 /** What the guest learns at first boot through the OpenStack config drive (`config-2`). */
 export interface Personalisation {

@@ -1,7 +1,7 @@
 // What the create job gives the backend: the VM's spec with its personalisation. The secrets
 // (admin password, user data, files) travel in the job's payload, never in the servers
 // table, and are gone once the job is done.
-import type { ImageSource, VmSpec } from '../backends/backend.ts';
+import type { ImageSource, PersonalityFile, VmSpec } from '../backends/backend.ts';
 import type { CreateRequest } from './server-requests.ts';
 import { metadataOf, type ServerRow } from './server-store.ts';
 
@@ -12,7 +12,8 @@ export interface CreatePayload {
   adminPass: string;
   /** Base64, or null. */
   userData: string | null;
-  files: { path: string; contents: string }[];
+  /** Contents in base64. */
+  files: (Omit<PersonalityFile, 'contents'> & { contents: string })[];
   /** Key name to public key, copied at the request so a later key pair delete does not matter. */
   publicKeys: Record<string, string>;
   /** Whether the creator was an admin: the image is read as they could see it. */
@@ -23,7 +24,7 @@ export function createPayload(request: CreateRequest, adminPass: string, publicK
   return {
     adminPass,
     userData: request.userData?.toString('base64') ?? null,
-    files: request.files.map((f) => ({ path: f.path, contents: f.contents.toString('base64') })),
+    files: request.files.map((f) => ({ ...f, contents: f.contents.toString('base64') })),
     publicKeys,
     admin,
   };
@@ -50,7 +51,7 @@ export function vmSpec(row: ServerRow, payload: CreatePayload, image: ImageSourc
       hostname: hostnameFor(row.name, row.id),
       publicKeys: payload.publicKeys,
       userData: payload.userData === null ? null : Buffer.from(payload.userData, 'base64'),
-      files: payload.files.map((f) => ({ path: f.path, contents: Buffer.from(f.contents, 'base64') })),
+      files: payload.files.map((f) => ({ ...f, contents: Buffer.from(f.contents, 'base64') })),
       metadata: metadataOf(row),
       adminPass: payload.adminPass,
     },

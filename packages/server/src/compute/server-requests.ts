@@ -1,5 +1,6 @@
 // Request bodies of the servers API, checked and turned into typed values. Every failure is
 // a 400 that names the field, as Nova's "Invalid input for field/attribute ..." does.
+import type { PersonalityFile } from '../backends/backend.ts';
 import { badRequest } from '../http/errors.ts';
 
 export const MAX_METADATA_ITEMS = 128;
@@ -17,7 +18,7 @@ export interface CreateRequest {
   metadata: Record<string, string>;
   keyName: string | null;
   userData: Buffer | null;
-  files: { path: string; contents: Buffer }[];
+  files: PersonalityFile[];
   adminPass: string | null;
   tags: string[];
 }
@@ -85,8 +86,26 @@ function personality(value: unknown): CreateRequest['files'] {
     if (!isObject(file) || typeof file.path !== 'string' || file.path === '' || file.path.length > 255) throw invalid('personality', 'Each file has a path of 1 to 255 characters.');
     const contents = base64(file.contents, 'personality.contents');
     if (contents.length > MAX_PERSONALITY_BYTES) throw badRequest(`Personality content limit exceeded: ${file.path} has more than ${MAX_PERSONALITY_BYTES} bytes`);
-    return { path: file.path, contents };
+    return { path: file.path, contents, ...fileOwnership(file) };
   });
+}
+
+const ACCOUNT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+
+/** Synnefo's additions to a personality file: owner and group (user and group names) and mode (a number up to 0o7777). */
+function fileOwnership(file: Record<string, unknown>): Pick<PersonalityFile, 'owner' | 'group' | 'mode'> {
+  const out: Pick<PersonalityFile, 'owner' | 'group' | 'mode'> = {};
+  for (const key of ['owner', 'group'] as const) {
+    const value = file[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' || !ACCOUNT_NAME.test(value)) throw invalid(`personality.${key}`, 'It is a user or group name of up to 32 letters, digits, _, . and -.');
+    out[key] = value;
+  }
+  if (file.mode !== undefined && file.mode !== null) {
+    if (!Number.isInteger(file.mode) || (file.mode as number) < 0 || (file.mode as number) > 0o7777) throw invalid('personality.mode', 'It is a number from 0 to 4095 (0o7777).');
+    out.mode = file.mode as number;
+  }
+  return out;
 }
 
 /** Checks `networks`: until networking lands only "no network" is possible. */

@@ -176,6 +176,7 @@ function boot(vm: FakeVm): void {
     `instance-id=${vm.info.id}`,
     `hostname=${guestHostname(p)}`,
     ...keys.map((key) => `ssh-key=${keySummary(key)}`),
+    ...p.files.map((f) => `file=${f.path} ${(f.mode ?? 0o644).toString(8)} ${f.owner ?? 'root'}:${f.group ?? f.owner ?? 'root'}`),
     ...(p.userData ? ['user-data=/run/user-data'] : []),
     'ready',
   ]);

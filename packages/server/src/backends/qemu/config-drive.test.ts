@@ -32,7 +32,7 @@ function build(p: Personalisation) {
 it('writes an ISO labelled config-2 with Nova\'s layout and meta_data.json', async () => {
   const drive = await build(personalisation({
     userData: Buffer.from('#!/bin/sh\necho hello\n'),
-    files: [{ path: '/etc/motd', contents: Buffer.from('welcome\n') }, { path: '/root/data.bin', contents: Buffer.from([0, 1, 2, 255]) }],
+    files: [{ path: '/etc/motd', contents: Buffer.from('welcome\n') }, { path: '/root/data.bin', contents: Buffer.from([0, 1, 2, 255]), owner: 'alice', group: 'staff', mode: 0o600 }],
     metadata: { role: 'web' },
     adminPass: 's3cret',
   }));
@@ -47,7 +47,7 @@ it('writes an ISO labelled config-2 with Nova\'s layout and meta_data.json', asy
     uuid: VM.id, name: 'web 1', hostname: 'web-1', launch_index: 0, availability_zone: 'nova',
     public_keys: { alice: KEY }, keys: [{ name: 'alice', type: 'ssh', data: KEY }],
     meta: { role: 'web' },
-    files: [{ path: '/etc/motd', content_path: '/content/0000' }, { path: '/root/data.bin', content_path: '/content/0001' }],
+    files: [{ path: '/etc/motd', content_path: '/content/0000' }, { path: '/root/data.bin', content_path: '/content/0001', owner: 'alice', group: 'staff', mode: 0o600 }],
     admin_pass: 's3cret',
   });
   assert.deepEqual(drive.read('/openstack/2012-08-10/meta_data.json'), drive.read('/openstack/latest/meta_data.json'));

@@ -10,7 +10,10 @@ import { BackendError, type Personalisation } from '../backend.ts';
 /** The metadata versions written: Nova's first and `latest`, which is what guests read first. */
 const VERSIONS = ['2012-08-10', 'latest'];
 
-/** Nova's meta_data.json for the VM. Personality files are referred to by `content_path`. */
+/**
+ * Nova's meta_data.json for the VM. Personality files are referred to by `content_path`, with
+ * Synnefo's owner, group and mode when given (cloud-init ignores them; oceanos-tiny applies them).
+ */
 function metaData(vm: { id: string; name: string }, p: Personalisation): Record<string, unknown> {
   const keys = Object.entries(p.publicKeys);
   return {
@@ -22,7 +25,7 @@ function metaData(vm: { id: string; name: string }, p: Personalisation): Record<
     public_keys: Object.fromEntries(keys),
     keys: keys.map(([name, data]) => ({ name, type: 'ssh', data })),
     meta: p.metadata,
-    files: p.files.map((file, i) => ({ path: file.path, content_path: `/content/${contentName(i)}` })),
+    files: p.files.map((file, i) => ({ path: file.path, content_path: `/content/${contentName(i)}`, owner: file.owner, group: file.group, mode: file.mode })),
     ...(p.adminPass !== null ? { admin_pass: p.adminPass } : {}),
   };
 }
