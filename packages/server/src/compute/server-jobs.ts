@@ -99,7 +99,7 @@ export class ServerJobs {
           await this.deps.backend.create(vmSpec(row, full, source, virtualSize));
         } catch (error) {
           // Whatever the backend made of it must not outlive the failed build.
-          if (error instanceof BackendError || error instanceof ApiError) await this.deps.backend.destroy(row.id).catch((e) => this.deps.logger.warn({ err: e, server: row.id }, 'could not clean up a failed build'));
+          await this.deps.backend.destroy(row.id).catch((e) => this.deps.logger.warn({ err: e, server: row.id }, 'could not clean up a failed build'));
           throw error instanceof ApiError ? new BackendError(error.message) : error;
         }
       },
@@ -141,10 +141,11 @@ export class ServerJobs {
       await step.run(row);
       outcome = step.done(row);
     } catch (error) {
-      if (!(error instanceof BackendError)) throw error;
+      // Any failure ends the task, so that no server waits for a job that is over. Only the
+      // backend's messages are meant for users; anything else is in the log.
       this.deps.logger.warn({ server: row.id, task: step.task, err: error }, 'server task failed');
       outcome = step.failed(row);
-      fault = faultJson(error.message);
+      fault = faultJson(error instanceof BackendError ? error.message : `Internal error while ${step.task}; the operator's log has the details`);
     }
     await this.record(row.id, step.task, outcome, fault);
   }

@@ -59,8 +59,10 @@ export class QemuBackend implements Backend {
         const base = resolve(await this.images.base(spec.image));
         reverter.add(() => rm(dir.root, { recursive: true, force: true }));
         await mkdir(dir.root, { recursive: true });
-        await dir.createDisk(base, spec.image.format, spec.diskBytes);
-        await writeConfigDrive(dir.configDrive, { id: spec.id, name: spec.name }, spec.personalisation);
+        await Promise.all([
+          dir.createDisk(base, spec.image.format, spec.diskBytes),
+          writeConfigDrive(dir.configDrive, { id: spec.id, name: spec.name }, spec.personalisation),
+        ]);
         const file: VmSpecFile = { name: spec.name, vcpus: spec.vcpus, ramMiB: spec.ramMiB, diskBytes: spec.diskBytes };
         await dir.writeSpec(file);
         reverter.add(() => this.kill(dir));

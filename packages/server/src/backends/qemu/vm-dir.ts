@@ -1,10 +1,9 @@
 // A VM's run directory, vmsDir/<id>/: everything the qemu backend knows of one VM lives in
 // it, so that a restarted control plane (or a new backend instance) finds its VMs there.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { writeQcow2Overlay } from './qcow2-overlay.ts';
 import type { QemuFiles } from './qemu-argv.ts';
 
 /** What start() needs besides the files; written last by create, so it marks a finished VM. */
@@ -54,15 +53,10 @@ export class VmDir implements QemuFiles {
 
   /**
    * Makes disk.qcow2: a copy-on-write overlay of `base` (absolute path) with a virtual size
-   * of `bytes`, so that a VM's creation costs the same whatever its image's size. Throws with
-   * qemu-img's message.
+   * of `bytes`, so that a VM's creation costs the same whatever its image's size.
    */
   async createDisk(base: string, format: 'raw' | 'qcow2', bytes: number): Promise<void> {
-    try {
-      await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', format, '-b', base, this.disk, String(bytes)]);
-    } catch (error) {
-      throw new Error(`qemu-img create: ${((error as { stderr?: string }).stderr || (error as Error).message).trim()}`);
-    }
+    await writeQcow2Overlay(this.disk, base, format, bytes);
   }
 
   /** The last `maxBytes` of the serial console's log (empty if the VM never started). */
@@ -94,7 +88,6 @@ export class VmDir implements QemuFiles {
   }
 }
 
-const run = promisify(execFile);
 
 /**
  * Whether `pid` is a live QEMU of VM `id`. Guards against pid reuse after a QEMU exited; a
