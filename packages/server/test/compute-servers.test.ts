@@ -331,6 +331,7 @@ for (const database of await testDatabases()) {
       assert.deepEqual(await names(`?changes-since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`), []);
       assert.equal((await nova(alice, 'GET', '/servers?changes-since=yesterday')).status, 400);
       assert.equal((await nova(alice, 'GET', '/servers?name=(')).status, 400);
+      assert.equal((await nova(alice, 'GET', `/servers?name=${encodeURIComponent('(a)\\1')}`)).status, 400, 'no backreferences');
       assert.equal((await nova(alice, 'GET', '/servers?limit=-1')).status, 400);
 
       const first = await nova(alice, 'GET', '/servers?limit=2');
@@ -348,6 +349,12 @@ for (const database of await testDatabases()) {
       const v20 = await plane.call('GET', '/compute/v2.0/servers?limit=1', { token: alice.token });
       assert.match(v20.body.servers_links[0].href, /\/compute\/v2.0\/servers\?/);
       assert.match(v20.body.servers[0].links[0].href, /\/compute\/v2.0\/servers\//);
+
+      // Patterns run in linear time: one that would backtrack for hours answers at once.
+      assert.equal((await nova(alice, 'PUT', `/servers/${ids[0]}`, { server: { name: `${'a'.repeat(60)}!` } })).status, 200);
+      assert.deepEqual(await names(`?name=${encodeURIComponent('^(a+)+$')}`), []);
+      assert.equal((await names(`?name=${encodeURIComponent('^(a+)+!$')}`)).length, 1);
+
       for (const id of [ids[0], ids[1], ids[3]]) await nova(alice, 'DELETE', `/servers/${id}`);
       await plane.jobs.idle();
       assert.deepEqual(await usage(alice), NOTHING);
