@@ -202,5 +202,7 @@ try {
   await main();
 } finally {
   await serve?.stop().catch(() => undefined);
+  // VMs outlive the control plane by design: a run that failed half-way leaves some.
+  for (const pid of processesMentioning(work)) process.kill(pid, 'SIGKILL');
   rmSync(work, { recursive: true, force: true });
 }
