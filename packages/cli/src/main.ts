@@ -2,7 +2,7 @@
 // stderr and an exit code (0 ok, 1 the request failed, 2 the command line is wrong).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
-import { ApiError, TransferError } from '@oceanos/sdk';
+import { ApiError, TransferError, WaitTimeoutError } from '@oceanos/sdk';
 import { registerAdminFlavorCommands } from './commands/admin-flavor.ts';
 import { registerAdminQuotaCommands } from './commands/admin-quota.ts';
 import { registerAdminReconcileCommands } from './commands/admin-reconcile.ts';
@@ -91,7 +91,7 @@ function report(error: unknown, ctx: Context): number {
     const hint = error.kind === 'unauthorized' && ctx.tokenSource === 'config' ? ' Log in again: oceanos user authenticate --name NAME' : '';
     return fail(`${error.describe()}${hint}`, 1);
   }
-  if (error instanceof CliError || error instanceof TransferError) return fail(error.message, 1);
+  if (error instanceof CliError || error instanceof TransferError || error instanceof WaitTimeoutError) return fail(error.message, 1);
   const e = error as Error;
   return fail(`unexpected error: ${ctx.io.env.OCEANOS_DEBUG ? e.stack : e.message}`, 1);
 }

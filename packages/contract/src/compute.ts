@@ -3,8 +3,9 @@
 
 export const COMPUTE_PREFIX = '/compute/v2.1';
 
-/** API status (derived from Nova's vm_state and task_state). */
-export type ServerStatus = 'BUILD' | 'ACTIVE' | 'SHUTOFF' | 'REBOOT' | 'HARD_REBOOT' | 'RESIZE' | 'ERROR' | 'DELETED';
+/** API statuses (derived from Nova's vm_state and task_state). */
+export const SERVER_STATUSES = ['ACTIVE', 'BUILD', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'ERROR', 'DELETED'] as const;
+export type ServerStatus = (typeof SERVER_STATUSES)[number];
 
 export interface Link { rel: string; href: string }
 
@@ -90,3 +91,17 @@ export interface Keypair {
 
 /** `POST /servers/{id}/action` with `os-getVNCConsole` / `remote-consoles`: a URL with a one-time token. */
 export interface RemoteConsole { type: 'novnc'; url: string; protocol?: 'vnc' }
+
+/** What `GET/POST /compute/v2.1/oceanos/reconcile/servers` answers: where the database and the backend differ. */
+export interface ReconcileReport {
+  /** VMs the database does not know, or knows as deleted. Fix: destroy them. */
+  orphans: string[];
+  /** Servers whose VM is gone. Fix: DELETED, quota released, a fault saying so. */
+  stale: string[];
+  /** Servers whose VM runs while the database says it does not, or the reverse. Fix: the database follows the VM. */
+  unsynced: { id: string; db: ServerStatus; backend: 'running' | 'stopped' }[];
+  /** Servers building, or with a task, that no job will finish. Fix: ERROR (a build), or the state the VM is in. */
+  stuck: string[];
+  /** Whether the differences found were fixed. */
+  fixed: boolean;
+}

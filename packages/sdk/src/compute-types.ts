@@ -3,7 +3,7 @@
 import type { ServerStatus } from '@oceanos/contract';
 
 export type {
-  Flavor, Keypair, Link, RemoteConsole, Server, ServerCreated, ServerFault, ServerStatus, ServerSummary,
+  Flavor, Keypair, Link, ReconcileReport, RemoteConsole, Server, ServerCreated, ServerFault, ServerStatus, ServerSummary,
 } from '@oceanos/contract';
 
 export interface ServerListOptions {
@@ -62,16 +62,3 @@ export interface NewFlavor {
 
 export interface FlavorAccess { flavor_id: string; tenant_id: string }
 
-/** What `GET/POST /compute/v2.1/oceanos/reconcile/servers` answers: where the database and the backend differ. */
-export interface ReconcileReport {
-  /** VMs the database does not know, or knows as deleted. Fix: destroyed. */
-  orphans: string[];
-  /** Servers whose VM is gone. Fix: DELETED, quota released, a fault saying so. */
-  stale: string[];
-  /** Servers whose VM runs while the database says it does not, or the reverse. Fix: the database follows the VM. */
-  unsynced: { id: string; db: ServerStatus; backend: 'running' | 'stopped' }[];
-  /** Servers building, or with a task, that no job will finish. Fix: ERROR (a build), or the state the VM is in. */
-  stuck: string[];
-  /** Whether the differences were fixed. */
-  fixed: boolean;
-}

@@ -3,13 +3,13 @@
 import { ApiError } from './api-error.ts';
 import { readJson, segment, type HttpTransport } from './http-transport.ts';
 import * as plankton from './image-plankton.ts';
+import { findByNameOrId, UUID } from './name-lookup.ts';
 import { downloadData, streamFile, type ImageDownloadResult, type ImageTransferOptions } from './image-transfer.ts';
 import type { Image, ImageMember, MemberStatus, RegisteredImage, Visibility } from './image-types.ts';
 import { TransferError } from './transfer.ts';
 
 const GLANCE = '/image/v2';
 const PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ImageListOptions {
   name?: string;
@@ -91,19 +91,8 @@ export class ImageApi {
    * An image given by id or by exact name among the images list() shows (and those shared
    * with the caller not yet accepted). Throws ApiError 404 if none matches, 409 if several do.
    */
-  async find(nameOrId: string): Promise<Image> {
-    if (UUID.test(nameOrId)) {
-      try {
-        return await this.get(nameOrId);
-      } catch (error) {
-        // A name may look like an id.
-        if (!(error instanceof ApiError && error.status === 404)) throw error;
-      }
-    }
-    const matches = await this.list({ name: nameOrId, memberStatus: 'all' });
-    if (matches.length === 1) return matches[0]!;
-    if (matches.length === 0) throw new ApiError({ status: 404, kind: 'notFound', title: 'Not Found', message: `No image found with ID or name ${nameOrId}` });
-    throw new ApiError({ status: 409, kind: 'conflict', title: 'Conflict', message: `${matches.length} images are named ${nameOrId}; use an id: ${matches.map((i) => i.id).join(', ')}` });
+  find(nameOrId: string): Promise<Image> {
+    return findByNameOrId('image', nameOrId, (id) => this.get(id), () => this.list({ name: nameOrId, memberStatus: 'all' }), (text) => UUID.test(text));
   }
 
   /** A new image record, queued until its data is uploaded (uploadData). */

@@ -26,6 +26,7 @@ export { FlavorsApi } from './flavors-api.ts';
 export { KeypairsApi } from './keypairs-api.ts';
 export { WaitTimeoutError, describeState, type WaitOptions } from './server-wait.ts';
 export { AmbiguousNameError } from './name-lookup.ts';
+export { SERVER_STATUSES } from '@oceanos/contract';
 export {
   type Flavor, type FlavorAccess, type Keypair, type Link, type NewFlavor, type NewServer, type PersonalityEntry, type RebootType, type ReconcileReport,
   type RemoteConsole, type Server, type ServerCreated, type ServerFault, type ServerListOptions, type ServerStatus, type ServerSummary,

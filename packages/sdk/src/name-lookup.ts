@@ -13,7 +13,7 @@ export class AmbiguousNameError extends ApiError {
 }
 
 /** A 404 made on this side, worded like the server's. */
-export function notFound(what: string, nameOrId: string): ApiError {
+function notFound(what: string, nameOrId: string): ApiError {
   return new ApiError({ status: 404, kind: 'notFound', title: 'Not Found', message: `No ${what} found with ID or name ${nameOrId}` });
 }
 

@@ -1,5 +1,6 @@
 // Following a server's asynchronous work by polling: quick polls first (a fake or a fast host
 // finishes in milliseconds), slower ones as the wait grows long.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from './api-error.ts';
 import type { Server, ServerStatus } from './compute-types.ts';
 
@@ -16,9 +17,8 @@ export interface WaitOptions {
 /** The server did not reach the status asked for in time. */
 export class WaitTimeoutError extends Error {
   override readonly name = 'WaitTimeoutError';
-  constructor(readonly serverId: string, readonly target: ServerStatus[], readonly last: Server | null | undefined, timeoutMs: number) {
-    const now = last === undefined ? 'unknown' : last === null ? 'DELETED' : describeState(last);
-    super(`server ${serverId} is still ${now} after ${Math.round(timeoutMs / 1000)} s (waiting for ${target.join(' or ')})`);
+  constructor(readonly serverId: string, readonly target: ServerStatus[], readonly last: Server, timeoutMs: number) {
+    super(`server ${serverId} is still ${describeState(last)} after ${Math.round(timeoutMs / 1000)} s (waiting for ${target.join(' or ')})`);
   }
 }
 
@@ -37,7 +37,6 @@ export async function waitForServer(get: () => Promise<Server>, id: string, targ
   const timeoutMs = options.timeoutMs ?? 300_000;
   const deadline = Date.now() + timeoutMs;
   let interval = 100;
-  let last: Server | null | undefined;
   let lastState: string | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
@@ -48,7 +47,6 @@ export async function waitForServer(get: () => Promise<Server>, id: string, targ
       if (!(error instanceof ApiError && error.status === 404)) throw error;
       server = null;
     }
-    last = server;
     const state = server === null ? 'DELETED' : describeState(server);
     if (state !== lastState) {
       lastState = state;
@@ -60,8 +58,10 @@ export async function waitForServer(get: () => Promise<Server>, id: string, targ
       throw new ApiError({ status: 404, kind: 'notFound', title: 'Not Found', message: `server ${id} was deleted while waiting for ${target.join(' or ')}` });
     }
     if (settled(server, target)) return server;
-    if (Date.now() >= deadline) throw new WaitTimeoutError(id, target, last, timeoutMs);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))));
+    if (Date.now() >= deadline) throw new WaitTimeoutError(id, target, server, timeoutMs);
+    // An abort ends the pause at once, with the reason given to abort().
+    await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), undefined, { signal: options.signal })
+      .catch(() => options.signal?.throwIfAborted());
     interval = Math.min(interval * 2, options.maxIntervalMs ?? 2000);
   }
 }

@@ -3,11 +3,10 @@
 import type { User, UserCreate, UserUpdate } from '@oceanos/contract';
 import { ApiError } from './api-error.ts';
 import { segment, type HttpTransport } from './http-transport.ts';
+import { UUID } from './name-lookup.ts';
 
 export type NewUser = UserCreate['user'];
 export type UserPatch = UserUpdate['user'];
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class UsersApi {
   constructor(private readonly http: HttpTransport) {}

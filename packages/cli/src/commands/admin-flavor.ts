@@ -13,11 +13,10 @@ const GiB = 1024 ** 3;
  * A size in `unit`s: a plain number is already in them, "1GiB" or "512MiB" is converted.
  * UsageError unless it comes to a whole, positive number of them.
  */
-export function sizeIn(text: string, unit: 'MiB' | 'GiB', option: string): number {
-  const plain = /^\s*\d+\s*$/.test(text);
-  const bytes = plain ? Number(text) * (unit === 'MiB' ? MiB : GiB) : parseQuantity(text, 'bytes', option);
-  const value = bytes / (unit === 'MiB' ? MiB : GiB);
-  if (!Number.isSafeInteger(value) || value < 0) throw new UsageError(`invalid ${option}: ${text} is not a whole number of ${unit}`);
+function sizeIn(text: string, unit: 'MiB' | 'GiB', option: string): number {
+  if (/^\s*\d+\s*$/.test(text)) return parseQuantity(text, null, option);
+  const value = parseQuantity(text, 'bytes', option) / (unit === 'MiB' ? MiB : GiB);
+  if (!Number.isSafeInteger(value)) throw new UsageError(`invalid ${option}: ${text} is not a whole number of ${unit}`);
   return value;
 }
 

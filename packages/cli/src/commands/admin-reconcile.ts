@@ -6,7 +6,7 @@ import type { Context } from '../context.ts';
 import type { Cell } from '../output.ts';
 
 /** Kind, server id, what the database says, what the backend says, what a fix does. */
-export function reconcileRows(report: ReconcileReport): Cell[][] {
+function reconcileRows(report: ReconcileReport): Cell[][] {
   return [
     ...report.orphans.map((id) => ['orphan', id, 'no such server', 'VM exists', 'VM destroyed']),
     ...report.stale.map((id) => ['stale', id, 'server exists', 'no VM', 'server DELETED, quota released']),

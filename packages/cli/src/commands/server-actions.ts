@@ -15,19 +15,20 @@ interface PowerAction {
   reaches: ServerStatus;
   /** What it is called in messages: "Starting", "Shutting down"... */
   doing: string;
+  run(client: OceanosClient, id: string, hard: boolean): Promise<void>;
 }
 
 const POWER_ACTIONS: PowerAction[] = [
-  { verb: 'start', description: 'start a server that is shut off', reaches: 'ACTIVE', doing: 'Starting' },
-  { verb: 'shutdown', description: 'shut a server down (ACPI power button; forced off if the guest does not react in time)', reaches: 'SHUTOFF', doing: 'Shutting down' },
-  { verb: 'reboot', description: 'reboot a server: a clean shutdown and start, or with --hard a reset', reaches: 'ACTIVE', doing: 'Rebooting' },
+  { verb: 'start', description: 'start a server that is shut off', reaches: 'ACTIVE', doing: 'Starting', run: (client, id) => client.servers.start(id) },
+  {
+    verb: 'shutdown', description: 'shut a server down (ACPI power button; forced off if the guest does not react in time)', reaches: 'SHUTOFF', doing: 'Shutting down',
+    run: (client, id) => client.servers.stop(id),
+  },
+  {
+    verb: 'reboot', description: 'reboot a server: a clean shutdown and start, or with --hard a reset', reaches: 'ACTIVE', doing: 'Rebooting',
+    run: (client, id, hard) => client.servers.reboot(id, hard ? 'HARD' : 'SOFT'),
+  },
 ];
-
-function act(client: OceanosClient, verb: string, id: string, hard: boolean): Promise<void> {
-  if (verb === 'start') return client.servers.start(id);
-  if (verb === 'shutdown') return client.servers.stop(id);
-  return client.servers.reboot(id, hard ? 'HARD' : 'SOFT');
-}
 
 /** Prints what was asked, or, with --wait, what the server has become. */
 async function report(
@@ -56,7 +57,7 @@ export function registerServerActionCommands(server: CommandUnknownOpts, ctx: Co
       const found = await findServer(client, nameOrId);
       // Only reboot has --hard.
       const hard = (opts as { hard?: boolean }).hard === true;
-      await act(client, action.verb, found.id, hard);
+      await action.run(client, found.id, hard);
       const doing = hard ? 'Hard rebooting' : action.doing;
       const asked = { action: action.verb, sentence: `${doing} server ${labelled(found.id, found.name)}` };
       await report(ctx, client, found, asked, opts.wait ? { reaches: [action.reaches], timeoutMs } : undefined);

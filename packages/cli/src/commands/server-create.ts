@@ -26,7 +26,7 @@ function readLocal(path: string, option: string): Buffer {
 }
 
 /** `LOCAL,REMOTE[,OWNER,GROUP,MODE]` → the file to send; UsageError on any other shape. */
-export function parsePersonality(text: string): PersonalityEntry {
+function parsePersonality(text: string): PersonalityEntry {
   const parts = text.split(',');
   const [local, remote, owner, group, mode] = parts;
   if (parts.length < 2 || parts.length > 5 || !local || !remote) throw new UsageError(`invalid --personality: ${JSON.stringify(text)} (expected LOCAL,REMOTE[,OWNER,GROUP,MODE])`);

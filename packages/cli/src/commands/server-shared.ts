@@ -1,6 +1,6 @@
 // What the server commands share: turning a typed name into an id, and how servers and
 // flavors are shown.
-import { AmbiguousNameError, ApiError, type Flavor, type OceanosClient, type Server } from '@oceanos/sdk';
+import { AmbiguousNameError, type Flavor, type OceanosClient, type Server } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import type { Cell } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
@@ -13,14 +13,11 @@ FLAVOR and IMAGE likewise take an id or a name (see \`oceanos flavor list\`, \`o
  * Runs a lookup by name or id; a name that several records have is a mistake on the command
  * line (UsageError, listing their ids). Other failures pass through.
  */
-export async function resolve<T>(lookup: Promise<T>): Promise<T> {
+async function resolve<T>(lookup: Promise<T>): Promise<T> {
   try {
     return await lookup;
   } catch (error) {
-    // images.find reports an ambiguous name as a 409 of its own making (no URL: no request failed).
-    if (error instanceof AmbiguousNameError || (error instanceof ApiError && error.kind === 'conflict' && error.url === undefined)) {
-      throw new UsageError(error.message);
-    }
+    if (error instanceof AmbiguousNameError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -45,10 +42,12 @@ export async function namesOf(client: OceanosClient): Promise<{ flavor(id: strin
 
 export const imageId = (server: Server) => (server.image === '' ? '' : server.image.id);
 
-export const formatMetadata = (metadata: Record<string, string>) => Object.entries(metadata).map(([k, v]) => `${k}=${v}`).join(', ');
+const formatMetadata = (metadata: Record<string, string>) => Object.entries(metadata).map(([k, v]) => `${k}=${v}`).join(', ');
 
 /** Every field of a server that people read; JSON mode prints the server as the API has it. */
 export async function showServer(ctx: Context, client: OceanosClient, server: Server): Promise<void> {
+  // JSON shows the server as it is: no names to look up.
+  if (ctx.output.json) return ctx.output.record([], server);
   const names = await namesOf(client);
   const image = imageId(server);
   ctx.output.record([

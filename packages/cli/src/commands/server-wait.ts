@@ -1,13 +1,12 @@
 // `oceanos server wait`, and the waiting every `--wait` does: each change of a server's status
 // or task goes to stderr as a line, so that stdout keeps only the command's result.
 import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import { describeState, WaitTimeoutError, type OceanosClient, type Server, type ServerStatus } from '@oceanos/sdk';
+import { describeState, SERVER_STATUSES, type OceanosClient, type Server, type ServerStatus } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import { parseQuantity } from '../quantity.ts';
 import { CliError } from '../usage-error.ts';
 import { findServer, labelled, SERVER_HELP } from './server-shared.ts';
 
-const STATUSES: ServerStatus[] = ['ACTIVE', 'SHUTOFF', 'DELETED', 'ERROR', 'BUILD', 'REBOOT', 'HARD_REBOOT', 'RESIZE'];
 const DEFAULT_TIMEOUT_S = 600;
 
 /** `--timeout S` for every command that waits. */
@@ -18,7 +17,7 @@ export const timeoutMsOf = (text: string | undefined) => 1000 * (text === undefi
 /**
  * Waits until every server is in one of `target` with no task under way, showing each change
  * on stderr. Returns the servers as they then are (null: deleted). Throws CliError as soon as
- * one goes to ERROR (unless that is the target), naming its fault, or when the time is up.
+ * one goes to ERROR (unless that is the target), naming its fault; WaitTimeoutError when the time is up.
  */
 export async function waitForServers(
   ctx: Context, client: OceanosClient, servers: { id: string; name?: string }[], target: ServerStatus[], timeoutMs: number,
@@ -36,22 +35,17 @@ export async function waitForServers(
     }
     return server;
   };
-  try {
-    return await Promise.all(servers.map((s) => one(s).catch((error: unknown) => {
-      // The first failure ends the wait for all: the others would only delay the report.
-      stop.abort(error);
-      throw error;
-    })));
-  } catch (error) {
-    if (error instanceof WaitTimeoutError) throw new CliError(error.message);
+  return Promise.all(servers.map((s) => one(s).catch((error: unknown) => {
+    // The first failure ends the wait for all: the others would only delay the report.
+    stop.abort(error);
     throw error;
-  }
+  })));
 }
 
 export function registerServerWaitCommand(server: CommandUnknownOpts, ctx: Context): void {
   server.command('wait').description('wait until a server reaches a status (ACTIVE by default; DELETED: until it is gone)')
     .argument('<server>', 'id or name')
-    .addOption(new Option('--status <status>', 'the status to wait for').choices(STATUSES).default('ACTIVE' as ServerStatus))
+    .addOption(new Option('--status <status>', 'the status to wait for').choices(SERVER_STATUSES).default('ACTIVE' as ServerStatus))
     .addOption(timeoutOption())
     .addHelpText('after', SERVER_HELP)
     .action(async (nameOrId, opts) => {

@@ -1,7 +1,7 @@
 // `oceanos server list|info|modify|delete` (create in server-create.ts, the power actions and
 // consoles in server-actions.ts, wait in server-wait.ts).
 import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import type { ServerStatus } from '@oceanos/sdk';
+import { SERVER_STATUSES, type ServerStatus } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import { parseQuantity } from '../quantity.ts';
 import { CliError, UsageError } from '../usage-error.ts';
@@ -10,8 +10,6 @@ import { registerServerActionCommands } from './server-actions.ts';
 import { registerServerCreateCommand } from './server-create.ts';
 import { findServer, imageId, labelled, namesOf, SERVER_HELP, showServer } from './server-shared.ts';
 import { registerServerWaitCommand, timeoutMsOf, timeoutOption, waitForServers } from './server-wait.ts';
-
-const LISTED_STATUSES: ServerStatus[] = ['ACTIVE', 'BUILD', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'ERROR', 'DELETED'];
 
 /** An ISO 8601 time for --since; UsageError otherwise. */
 function isoTime(text: string): string {
@@ -25,7 +23,7 @@ export function registerServerCommands(program: CommandUnknownOpts, ctx: Context
 
   server.command('list').description('list your servers')
     .option('-l, --detail', 'show flavor, image, task, key pair and creation time too')
-    .addOption(new Option('--status <status>', 'only servers with this status').choices(LISTED_STATUSES))
+    .addOption(new Option('--status <status>', 'only servers with this status').choices(SERVER_STATUSES))
     .option('--name <regex>', 'only servers whose name matches this regular expression')
     .option('--since <time>', 'only servers changed since this ISO 8601 time (deleted ones included)')
     .option('--limit <n>', 'at most this many servers')
@@ -34,7 +32,8 @@ export function registerServerCommands(program: CommandUnknownOpts, ctx: Context
       const limit = opts.limit === undefined ? undefined : parseQuantity(opts.limit, null, '--limit');
       const client = await ctx.client();
       const servers = await client.servers.listDetail({ name: opts.name, status: opts.status as ServerStatus | undefined, changesSince, limit });
-      if (!opts.detail) {
+      // JSON mode prints the servers as they are, names looked up or not.
+      if (!opts.detail || ctx.output.json) {
         ctx.output.table(['ID', 'Name', 'Status'], servers.map((s) => [s.id, s.name, s.status]), servers);
         return;
       }

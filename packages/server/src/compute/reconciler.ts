@@ -3,8 +3,8 @@
 // with a queued or running job are left to it. Each fix moves the server's quota to what its
 // new state holds, in the same transaction as the state, so usage never drifts.
 import type { Logger } from 'pino';
-import type { ServerStatus } from '@oceanos/contract';
-import type { Backend, VmInfo, VmPowerState } from '../backends/backend.ts';
+import type { ReconcileReport } from '@oceanos/contract';
+import type { Backend, VmInfo } from '../backends/backend.ts';
 import type { Database } from '../db/database.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -14,20 +14,10 @@ import { activeCharges, existingCharges, settle } from './server-quota.ts';
 import { POWER, serverStatus } from './server-states.ts';
 import { allStates, listServers, transition, type Charged, type ServerRow } from './server-store.ts';
 
+export type { ReconcileReport };
+
 export interface ReconcileDeps { database: Database; quota: QuotaService; backend: Backend; jobs: JobQueue; logger: Logger }
 
-export interface ReconcileReport {
-  /** VMs the database does not know, or knows as deleted. Fix: destroy them. */
-  orphans: string[];
-  /** Servers whose VM is gone. Fix: DELETED, quota released, a fault saying so. */
-  stale: string[];
-  /** Servers whose VM runs while the database says it does not, or the reverse. Fix: the database follows the VM. */
-  unsynced: { id: string; db: ServerStatus; backend: VmPowerState }[];
-  /** Servers building, or with a task, that no job will finish. Fix: ERROR (a build), or the state the VM is in. */
-  stuck: string[];
-  /** Whether the differences found were fixed. */
-  fixed: boolean;
-}
 
 /** Compares every server with the backend's VMs; with `fix`, repairs each difference found. */
 export async function reconcile(deps: ReconcileDeps, options: { fix: boolean }): Promise<ReconcileReport> {

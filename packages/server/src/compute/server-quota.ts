@@ -18,17 +18,11 @@ export function existingCharges(size: ServerSize): Charged {
 }
 
 /** Held while it runs (from a start request until a stop completes). */
-export function runningCharges(size: ServerSize): Charged {
+function runningCharges(size: ServerSize): Charged {
   return { 'cyclades.cpu': size.vcpus, 'cyclades.ram': size.ram * MiB };
 }
 
 export const activeCharges = (size: ServerSize): Charged => ({ ...existingCharges(size), ...runningCharges(size) });
-
-/** `charged` without the resources of a running server. */
-export function withoutRunning(charged: Charged): Charged {
-  const { 'cyclades.cpu': _cpu, 'cyclades.ram': _ram, ...rest } = charged;
-  return rest;
-}
 
 /**
  * Issues the commission that takes `server` from what it holds to `target`, inside `trx`, and

@@ -20,7 +20,7 @@ import { reconcile, type ReconcileReport } from './reconciler.ts';
 import { JOB, ServerJobs } from './server-jobs.ts';
 import { listPage, type Page, type Query } from './server-listing.ts';
 import { createPayload, diskBytes } from './server-personality.ts';
-import { activeCharges, existingCharges, runningCharges, settle, type ServerSize } from './server-quota.ts';
+import { activeCharges, existingCharges, settle, type ServerSize } from './server-quota.ts';
 import { createRequest } from './server-requests.ts';
 import { checkAction, type ServerAction } from './server-states.ts';
 import { findServer, insertServer, transition, updateRecord, type Charged, type ServerRow } from './server-store.ts';
@@ -152,7 +152,7 @@ export class ServerService {
   }
 
   startServer(caller: ComputeCaller, id: string): Promise<void> {
-    return this.requestTask(caller, id, 'os-start', { task: 'powering-on', kind: JOB.start, target: (row) => ({ ...existingCharges(row), ...runningCharges(row) }) });
+    return this.requestTask(caller, id, 'os-start', { task: 'powering-on', kind: JOB.start, target: activeCharges });
   }
 
   stopServer(caller: ComputeCaller, id: string): Promise<void> {
