@@ -91,7 +91,10 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     });
     const consoleProxy = attachConsoleProxy(app.server, { consoles, socketFor: (id) => servers.consoleSocket(id), logger });
     await jobs.start();
-    await servers.start();
+    await servers.start().catch(async (error) => {
+      await jobs.close();
+      throw error;
+    });
 
     const purge = setInterval(() => {
       identity.purgeExpiredTokens().catch((error) => logger.warn({ err: error }, 'token purge failed'));

@@ -1,5 +1,6 @@
 // Nova's flavor list: minRam/minDisk filters, sort_key/sort_dir and marker paging, over the
 // flavors a caller may see. A cloud has tens of flavors, so this runs over rows in memory.
+import { lastValue, type Query } from '../http/query.ts';
 import { badRequest } from '../http/errors.ts';
 import { booleanWord } from './flavor-input.ts';
 import type { FlavorRow } from './flavor-service.ts';
@@ -7,7 +8,7 @@ import type { FlavorRow } from './flavor-service.ts';
 /** Nova's `[api] max_limit`: the largest page, and the page size when none is asked for. */
 export const MAX_LIMIT = 1000;
 
-export type FlavorQuery = Record<string, string | string[] | undefined>;
+export type FlavorQuery = Query;
 
 // Nova's sort keys on our columns; the ones we do not vary (ephemeral_gb, swap, ...) keep
 // the default order. Nova's `id` is its row id: creation order.
@@ -17,7 +18,7 @@ const SORT_KEYS: Record<string, (row: FlavorRow) => string | number | null> = {
   updated_at: (r) => r.created_at, ephemeral_gb: () => 0, swap: () => 0, rxtx_factor: () => 1, disabled: () => 0, vcpu_weight: () => null,
 };
 
-const one = (query: FlavorQuery, key: string): string | undefined => [query[key] ?? []].flat().at(-1);
+const one = lastValue;
 
 /** Nova's `is_public` filter (admins only): true by default, `none` for every flavor. Throws 400 otherwise. */
 export function parseIsPublic(query: FlavorQuery): boolean | null {

@@ -12,16 +12,10 @@ import type { FlavorQuery } from './flavor-listing.ts';
 import type { FlavorRow } from './flavor-service.ts';
 import { flavorAccessView, flavorSummary, flavorView } from './flavor-views.ts';
 import type { ComputeDeps } from './routes.ts';
-import type { ComputeUrls } from './server-views.ts';
+import { urlsFor } from './server-routes.ts';
 
 const IdParam = Type.Object({ id: Type.String() });
 const SpecParams = Type.Object({ id: Type.String(), key: Type.String() });
-
-/** Links under the API version the request came through; bookmarks without the version. */
-function urlsOf(catalog: ServiceCatalog, request: FastifyRequest): ComputeUrls {
-  const prefix = request.url.startsWith('/compute/v2.0') ? '/compute/v2.0' : '/compute/v2.1';
-  return { versioned: (path) => catalog.url(`${prefix}${path}`), bookmark: (path) => catalog.url(`/compute${path}`) };
-}
 
 /** Nova's `flavors_links`: a next link when the page is full, with the same query from the last flavor. */
 function nextLinks(catalog: ServiceCatalog, request: FastifyRequest, rows: FlavorRow[], limit: number) {
@@ -36,7 +30,7 @@ export function flavorRoutes(app: App, { flavors, catalog, authenticate }: Compu
   const admin = async (request: FastifyRequest, action: string) => requireAdmin(await authenticate(request), `os_compute_api:${action}`);
 
   const list = (detail: boolean) => async (request: FastifyRequest) => {
-    const urls = urlsOf(catalog, request);
+    const urls = urlsFor(catalog, request);
     const { rows, limit } = await flavors.list(await caller(request), request.query as FlavorQuery);
     return { flavors: rows.map((row) => (detail ? flavorView(row, urls) : flavorSummary(row, urls))), ...nextLinks(catalog, request, rows, limit) };
   };
@@ -44,13 +38,13 @@ export function flavorRoutes(app: App, { flavors, catalog, authenticate }: Compu
   app.get('/flavors/detail', list(true));
 
   app.get('/flavors/:id', { schema: { params: IdParam } }, async (request) => ({
-    flavor: flavorView(await flavors.usable(await caller(request), request.params.id), urlsOf(catalog, request)),
+    flavor: flavorView(await flavors.usable(await caller(request), request.params.id), urlsFor(catalog, request)),
   }));
 
   // Nova 2.1 answers 200 to a create.
   app.post('/flavors', async (request) => {
     await admin(request, 'os-flavor-manage:create');
-    return { flavor: flavorView(await flavors.create(parseNewFlavor(request.body)), urlsOf(catalog, request)) };
+    return { flavor: flavorView(await flavors.create(parseNewFlavor(request.body)), urlsFor(catalog, request)) };
   });
 
   app.delete('/flavors/:id', { schema: { params: IdParam } }, async (request, reply) => {

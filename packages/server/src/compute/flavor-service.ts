@@ -44,8 +44,7 @@ export class FlavorService {
       id: input.id ?? randomUUID(), name: input.name, vcpus: input.vcpus, ram: input.ram, disk: input.disk,
       is_public: input.isPublic ? 1 : 0, description: input.description, extra_specs: '{}', created_at: new Date().toISOString(),
     };
-    await this.checkFree(row);
-    // A concurrent create may have taken the id or name since the check.
+    // A taken id or name makes the insert do nothing; checkFree then says which.
     if (!(await store.insertFlavor(this.database.db, row))) {
       await this.checkFree(row);
       throw conflict(`Flavor with ID ${row.id} or name ${row.name} already exists.`);

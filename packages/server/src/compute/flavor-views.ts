@@ -2,12 +2,9 @@
 // description of 2.55, which clients of 2.1 ignore).
 import type { Flavor, Link } from '@oceanos/contract';
 import type { FlavorRow } from './flavor-service.ts';
-import type { ComputeUrls } from './server-views.ts';
+import { links, type ComputeUrls } from './server-views.ts';
 
-export const flavorLinks = (urls: ComputeUrls, id: string): Link[] => [
-  { rel: 'self', href: urls.versioned(`/flavors/${id}`) },
-  { rel: 'bookmark', href: urls.bookmark(`/flavors/${id}`) },
-];
+export const flavorLinks = (urls: ComputeUrls, id: string): Link[] => links(urls, `/flavors/${id}`);
 
 /** `GET /flavors`: the short form. */
 export const flavorSummary = (row: FlavorRow, urls: ComputeUrls) => ({ id: row.id, name: row.name, links: flavorLinks(urls, row.id) });

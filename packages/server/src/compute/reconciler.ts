@@ -12,7 +12,7 @@ import type { QuotaService } from '../quota/service.ts';
 import { faultJson } from './server-jobs.ts';
 import { activeCharges, existingCharges, settle } from './server-quota.ts';
 import { POWER, serverStatus } from './server-states.ts';
-import { allStates, listServers, transition, type Charged, type ServerRow } from './server-store.ts';
+import { listServers, transition, type Charged, type ServerRow } from './server-store.ts';
 
 export type { ReconcileReport };
 
@@ -23,16 +23,18 @@ export interface ReconcileDeps { database: Database; quota: QuotaService; backen
 export async function reconcile(deps: ReconcileDeps, options: { fix: boolean }): Promise<ReconcileReport> {
   const report: ReconcileReport = { orphans: [], stale: [], unsynced: [], stuck: [], fixed: options.fix };
   const vms = new Map((await deps.backend.list()).map((vm) => [vm.id, vm]));
-  const states = await allStates(deps.database.db);
+  // Read after the VMs: a VM made since has its record (and job) by now.
+  const rows = await listServers(deps.database.db, {});
+  const busy = await deps.jobs.busyTargets();
+  const live = new Set(rows.map((row) => row.id));
   for (const vm of vms.values()) {
-    const state = states.get(vm.id);
-    if ((state !== undefined && state !== 'deleted') || (await deps.jobs.busy(vm.id))) continue;
+    if (live.has(vm.id) || busy.has(vm.id)) continue;
     report.orphans.push(vm.id);
     if (options.fix) await deps.backend.destroy(vm.id).catch((error) => deps.logger.warn({ err: error, vm: vm.id }, 'could not destroy an orphan VM'));
   }
   const fixer = new Fixer(deps, options.fix);
-  for (const row of await listServers(deps.database.db, {})) {
-    if (await deps.jobs.busy(row.id)) continue;
+  for (const row of rows) {
+    if (busy.has(row.id)) continue;
     const vm = vms.get(row.id);
     if (row.vm_state === 'building' || row.task_state !== null) {
       report.stuck.push(row.id);

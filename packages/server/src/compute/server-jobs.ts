@@ -85,7 +85,7 @@ export class ServerJobs {
   }
 
   private async create(job: Job): Promise<void> {
-    const payload = job.payload as Partial<CreatePayload>;
+    const payload = job.payload as CreatePayload;
     await this.step(job, {
       task: 'spawning',
       run: async (row) => {
@@ -94,13 +94,12 @@ export class ServerJobs {
           const vm = await this.deps.backend.inspect(row.id);
           if (vm?.state === 'stopped') await this.deps.backend.start(row.id);
           if (vm) return;
-          const { source, virtualSize } = await this.imageSource(row, payload.admin === true);
-          const full: CreatePayload = { adminPass: payload.adminPass ?? '', userData: payload.userData ?? null, files: payload.files ?? [], publicKeys: payload.publicKeys ?? {}, admin: payload.admin === true };
-          await this.deps.backend.create(vmSpec(row, full, source, virtualSize));
+          const { source, virtualSize } = await this.imageSource(row, payload.admin);
+          await this.deps.backend.create(vmSpec(row, payload, source, virtualSize));
         } catch (error) {
           // Whatever the backend made of it must not outlive the failed build.
           await this.deps.backend.destroy(row.id).catch((e) => this.deps.logger.warn({ err: e, server: row.id }, 'could not clean up a failed build'));
-          throw error instanceof ApiError ? new BackendError(error.message) : error;
+          throw error;
         }
       },
       done: (row) => ({ patch: { vm_state: 'active', power_state: POWER.running, progress: 100, launched_at: new Date().toISOString() }, target: activeCharges(row) }),
@@ -141,11 +140,11 @@ export class ServerJobs {
       await step.run(row);
       outcome = step.done(row);
     } catch (error) {
-      // Any failure ends the task, so that no server waits for a job that is over. Only the
-      // backend's messages are meant for users; anything else is in the log.
+      // Any failure ends the task, so that no server waits for a job that is over. The
+      // backend's messages and API errors (an image gone) are meant for users; the rest is logged.
       this.deps.logger.warn({ server: row.id, task: step.task, err: error }, 'server task failed');
       outcome = step.failed(row);
-      fault = faultJson(error instanceof BackendError ? error.message : `Internal error while ${step.task}; the operator's log has the details`);
+      fault = faultJson(error instanceof BackendError || error instanceof ApiError ? error.message : `Internal error while ${step.task}; the operator's log has the details`);
     }
     await this.record(row.id, step.task, outcome, fault);
   }

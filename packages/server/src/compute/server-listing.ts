@@ -1,5 +1,6 @@
 // GET /servers and /servers/detail: Nova's filters (name as an unanchored regex, status,
 // changes-since, image, flavor), all_tenants for admins, and marker/limit paging.
+import { lastValue, type Query } from '../http/query.ts';
 import { setFlagsFromString } from 'node:v8';
 import type { Executor } from '../db/schema.ts';
 import { badRequest, forbidden } from '../http/errors.ts';
@@ -9,8 +10,8 @@ import { listServers, type ServerQuery, type ServerRow } from './server-store.ts
 
 export const MAX_LIMIT = 1000;
 
-export type Query = Record<string, string | string[] | undefined>;
-const one = (q: Query, key: string) => { const v = q[key]; return Array.isArray(v) ? v[v.length - 1] : v; };
+export type { Query };
+const one = lastValue;
 
 export interface Page {
   rows: ServerRow[];

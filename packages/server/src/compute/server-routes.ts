@@ -2,6 +2,7 @@
 // consoles. Metadata and tags are in server-record-routes.ts. Routes parse, call the
 // service and shape the answer; the service decides.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServiceCatalog } from '../catalog/catalog.ts';
 import type { App } from '../http/app.ts';
 import { badRequest } from '../http/errors.ts';
 import { computeCaller, type ComputeCaller } from './caller.ts';
@@ -13,9 +14,9 @@ import type { ServerService } from './server-service.ts';
 import { serverLinks, serverSummary, serverView, type ComputeUrls } from './server-views.ts';
 
 /** Absolute URLs under the version of the API a request came through. */
-export function urlsFor(deps: ComputeDeps, request: FastifyRequest): ComputeUrls {
+export function urlsFor(catalog: ServiceCatalog, request: FastifyRequest): ComputeUrls {
   const prefix = request.url.startsWith('/compute/v2.0') ? '/compute/v2.0' : '/compute/v2.1';
-  return { versioned: (path) => deps.catalog.url(prefix + path), bookmark: (path) => deps.catalog.url(`/compute${path}`) };
+  return { versioned: (path) => catalog.url(prefix + path), bookmark: (path) => catalog.url(`/compute${path}`) };
 }
 
 export function serverRoutes(app: App, deps: ComputeDeps): void {
@@ -25,7 +26,7 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
 
   app.post('/servers', async (request, reply) => {
     const { row, adminPass } = await servers.create(await caller(request), request.body);
-    const links = serverLinks(urlsFor(deps, request), row.id);
+    const links = serverLinks(urlsFor(deps.catalog, request), row.id);
     return reply.code(202).header('location', links[0]!.href).send({
       server: { id: row.id, links, adminPass, 'OS-DCF:diskConfig': 'MANUAL', security_groups: [{ name: 'default' }] },
     });
@@ -34,7 +35,7 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
   const list = (detail: boolean) => async (request: FastifyRequest) => {
     const query = request.query as Query;
     const page = await servers.list(await caller(request), query);
-    const urls = urlsFor(deps, request);
+    const urls = urlsFor(deps.catalog, request);
     const next = page.next === undefined ? undefined : new URLSearchParams({ ...flatten(query), limit: String(page.limit), marker: page.next });
     return {
       servers: page.rows.map((row) => (detail ? serverView(row, urls) : serverSummary(row, urls))),
@@ -44,7 +45,7 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
   app.get('/servers', list(false));
   app.get('/servers/detail', list(true));
 
-  app.get('/servers/:id', async (request) => ({ server: serverView(await servers.get(await caller(request), id(request)), urlsFor(deps, request)) }));
+  app.get('/servers/:id', async (request) => ({ server: serverView(await servers.get(await caller(request), id(request)), urlsFor(deps.catalog, request)) }));
 
   app.put('/servers/:id', async (request) => {
     const change = member(request.body, 'server');
@@ -52,7 +53,7 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
     if (unknown.length) throw badRequest(`Invalid input for field/attribute server. Additional properties are not allowed (${unknown.join(', ')}).`);
     const name = change.name === undefined ? undefined : serverName(change.name);
     const row = await servers.edit(await caller(request), id(request), 'update', (current) => ({ name: name ?? current.name }));
-    return { server: serverView(row, urlsFor(deps, request)) };
+    return { server: serverView(row, urlsFor(deps.catalog, request)) };
   });
 
   app.delete('/servers/:id', async (request, reply) => {

@@ -9,6 +9,7 @@ import type { Database } from '../db/database.ts';
 import type { Executor, VmState } from '../db/schema.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { ApiError, badRequest, conflict, notFound } from '../http/errors.ts';
+import { DISK_FORMATS } from '../images/disk-format.ts';
 import type { ImageService } from '../images/service.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { QuotaService } from '../quota/service.ts';
@@ -42,7 +43,6 @@ export interface ServerServiceDeps {
 
 /** How much serial output is read for `os-getConsoleOutput` before cutting it to lines. */
 const MAX_CONSOLE_BYTES = 1024 * 1024;
-const BOOTABLE_FORMATS = ['raw', 'diskdump', 'qcow2'];
 
 /** A task a request starts: the job that does it, and the quota the server holds meanwhile. */
 interface TaskRequest {
@@ -103,7 +103,7 @@ export class ServerService {
     const image = await this.deps.images.get({ user: caller.userId, admin: caller.admin }, request.imageRef)
       .catch(asBadRequest(`Image ${request.imageRef} could not be found.`));
     if (image.status !== 'active') throw badRequest(`Image ${image.id} is not active.`);
-    if (!BOOTABLE_FORMATS.includes(image.disk_format ?? '')) throw badRequest(`Image ${image.id} has disk format ${image.disk_format}: only raw, diskdump and qcow2 images boot.`);
+    if (!(DISK_FORMATS as readonly string[]).includes(image.disk_format ?? '')) throw badRequest(`Image ${image.id} has disk format ${image.disk_format}: only raw, diskdump and qcow2 images boot.`);
     const flavor = await this.deps.flavors.usable(caller, request.flavorRef).catch(asBadRequest(`Flavor ${request.flavorRef} could not be found.`));
     if (flavor.ram < image.min_ram) throw badRequest('Flavor\'s memory is too small for requested image.');
     const imageSize = image.virtual_size ?? image.size ?? 0;
@@ -145,10 +145,8 @@ export class ServerService {
   // ---- tasks
 
   /** Queues the delete; a second delete while one is pending changes nothing. */
-  async delete(caller: ComputeCaller, id: string): Promise<void> {
-    const row = await this.get(caller, id);
-    if (row.task_state === 'deleting') return;
-    await this.requestTask(caller, id, 'delete', { task: 'deleting', kind: JOB.delete });
+  delete(caller: ComputeCaller, id: string): Promise<void> {
+    return this.requestTask(caller, id, 'delete', { task: 'deleting', kind: JOB.delete });
   }
 
   startServer(caller: ComputeCaller, id: string): Promise<void> {
@@ -179,12 +177,14 @@ export class ServerService {
 
   /**
    * Checks `action` against the state table and, in one transaction, sets the task, moves the
-   * quota to `target` (403 if over the limit) and queues the job.
+   * quota to `target` (403 if over the limit) and queues the job. A task already under way
+   * (only a delete may be asked for again) is left to its job.
    */
   private async requestTask(caller: ComputeCaller, id: string, action: ServerAction, request: TaskRequest): Promise<void> {
-    await withTransaction(this.deps.database, async (trx) => {
+    const queued = await withTransaction(this.deps.database, async (trx) => {
       const row = await visible(trx, caller, id);
       checkAction(row, action);
+      if (row.task_state === request.task) return false;
       const charged = request.target ? await settle(this.deps.quota, trx, row, request.target(row)) : row.charged;
       // A new task clears the last one's fault, except a delete: the fault may say why.
       const patch = { task_state: request.task, charged, ...(action === 'delete' ? {} : { fault: null }) };
@@ -192,8 +192,9 @@ export class ServerService {
         throw conflict(`Cannot '${action}' instance ${id}: it changed meanwhile`);
       }
       await this.deps.jobs.enqueue(trx, { kind: request.kind, target: id, payload: request.payload ?? {} });
+      return true;
     });
-    this.deps.jobs.kick();
+    if (queued) this.deps.jobs.kick();
   }
 
   // ---- consoles

@@ -62,8 +62,3 @@ export async function listServers(ex: Executor, q: ServerQuery): Promise<ServerR
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
 }
 
-/** Ids of every server ever recorded, with its vm_state, for reconciliation. */
-export async function allStates(ex: Executor): Promise<Map<string, VmState>> {
-  const rows = await ex.selectFrom('servers').select(['id', 'vm_state']).execute();
-  return new Map(rows.map((r) => [r.id, r.vm_state]));
-}

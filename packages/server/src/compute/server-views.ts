@@ -15,7 +15,8 @@ export interface ComputeUrls {
 /** Nova writes times without fractions. */
 export const novaTime = (iso: string) => `${iso.slice(0, 19)}Z`;
 
-const links = (urls: ComputeUrls, path: string): Link[] => [
+/** A record's self link (under the request's API version) and bookmark (without it). */
+export const links = (urls: ComputeUrls, path: string): Link[] => [
   { rel: 'self', href: urls.versioned(path) },
   { rel: 'bookmark', href: urls.bookmark(path) },
 ];

@@ -6,6 +6,12 @@ import type { Database } from './database.ts';
 import type { Schema } from './schema.ts';
 
 const RETRYABLE_PG_CODES = new Set(['40001', '40P01']);
+
+/** Whether `error` is a unique or primary key violation, on either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
 const MAX_ATTEMPTS = 5;
 
 /**

@@ -48,7 +48,7 @@ const TITLES: Record<number, string> = {
 /** Keystone: `{"error": {"code", "title", "message"}}`. */
 export const keystoneFault: ErrorFormatter = (e) => ({ error: { code: e.status, title: TITLES[e.status] ?? 'Error', message: e.message } });
 
-const CLOUD_FAULT_NAMES: Record<ErrorKind, string> = {
+export const CLOUD_FAULT_NAMES: Record<ErrorKind, string> = {
   badRequest: 'badRequest', unauthorized: 'unauthorized', forbidden: 'forbidden', notFound: 'itemNotFound',
   methodNotAllowed: 'notAllowed', conflict: 'conflict', overLimit: 'overLimit', tooManyRequests: 'overLimit',
   internal: 'computeFault',

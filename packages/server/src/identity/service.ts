@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import type { Executor, Schema } from '../db/schema.ts';
-import { withTransaction } from '../db/transaction.ts';
+import { isUniqueViolation, withTransaction } from '../db/transaction.ts';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../http/errors.ts';
 import type { Transaction } from 'kysely';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -68,11 +68,6 @@ const toUserView = (row: store.UserRow, isAdmin: boolean): UserView => ({
 const toProjectView = (row: store.ProjectRow): ProjectView => ({
   id: row.id, name: row.name, description: row.description, enabled: row.enabled === 1, isSystem: row.is_system === 1,
 });
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
 
 export class IdentityService {
   private readonly deletionGuards: UserDeletionGuard[] = [];

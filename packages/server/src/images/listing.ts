@@ -1,6 +1,7 @@
 // Glance v2 image lists: filters, sorting and marker paging over the images a caller may see.
 // A cloud holds hundreds of images, not millions, so this runs over rows in memory, which
 // keeps every filter and sort key exact and alike on SQLite and PostgreSQL.
+import { lastValue, type Query } from '../http/query.ts';
 import { badRequest } from '../http/errors.ts';
 import type { Caller } from './service.ts';
 import type { ImageRow, MemberRow } from './store.ts';
@@ -9,14 +10,14 @@ import { properties, tags } from './views.ts';
 export const DEFAULT_LIMIT = 25;
 export const MAX_LIMIT = 1000;
 
-export type Query = Record<string, string | string[] | undefined>;
+export type { Query };
 
 const SORT_KEYS = new Set(['name', 'status', 'visibility', 'size', 'virtual_size', 'disk_format', 'container_format', 'min_disk', 'min_ram', 'owner', 'id', 'created_at', 'updated_at']);
 /** Query parameters that are not property filters. */
 const RESERVED = new Set(['limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'member_status', 'tag', 'size_min', 'size_max', 'visibility', 'name', 'status', 'owner', 'id', 'disk_format', 'container_format', 'protected', 'os_hidden', 'created_at', 'updated_at']);
 
 const all = (value: string | string[] | undefined): string[] => (value === undefined ? [] : [value].flat());
-const one = (query: Query, key: string): string | undefined => all(query[key]).at(-1);
+const one = lastValue;
 
 export interface Page { images: ImageRow[]; nextMarker?: string; limit: number }
 

@@ -4,9 +4,9 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { Executor } from '../db/schema.ts';
-import { withTransaction } from '../db/transaction.ts';
+import { isUniqueViolation, withTransaction } from '../db/transaction.ts';
 import { claimOwner, isOrphaned, releaseOwner, type Owner } from './owner.ts';
-import { finishJob, hasUnfinished, insertJob, markRunning, nextClaimable, pruneFinished, renewLeases, requeue, runningJobs, type JobRow } from './store.ts';
+import { finishJob, hasUnfinished, insertJob, markRunning, nextClaimable, pruneFinished, renewLeases, requeue, runningJobs, unfinishedTargets, type JobRow } from './store.ts';
 
 export interface Job {
   id: number;
@@ -92,8 +92,13 @@ export class JobQueue {
   }
 
   /** Whether a queued or running job exists for `target`. */
-  async busy(target: string, executor: Executor = this.database.db): Promise<boolean> {
-    return hasUnfinished(executor, target);
+  busy(target: string): Promise<boolean> {
+    return hasUnfinished(this.database.db, target);
+  }
+
+  /** The targets that have a queued or running job. */
+  busyTargets(): Promise<Set<string>> {
+    return unfinishedTargets(this.database.db);
   }
 
   /** Resolves once no queued or running job remains, of `target` or (without it) at all. */
@@ -273,9 +278,4 @@ export class JobQueue {
       this.settleWaiters.add(done);
     });
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

@@ -87,6 +87,12 @@ export async function hasUnfinished(ex: Executor, target?: string): Promise<bool
   return (await query.limit(1).executeTakeFirst()) !== undefined;
 }
 
+/** The targets that have a queued or running job. */
+export async function unfinishedTargets(ex: Executor): Promise<Set<string>> {
+  const rows = await ex.selectFrom('jobs').select('target').distinct().where('state', 'in', UNFINISHED).execute();
+  return new Set(rows.map((row) => row.target));
+}
+
 /** Deletes done and failed jobs last touched before `before`; returns how many. */
 export async function pruneFinished(ex: Executor, before: string): Promise<number> {
   const result = await ex.deleteFrom('jobs').where('state', 'in', ['done', 'failed']).where('updated_at', '<', before).executeTakeFirst();
