@@ -14,7 +14,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OCEANOS_BIN, adminToken, startServe, type ServeProcess } from '../test/e2e/serve-process.ts';
-import { commandLine, processesMentioning } from '../test/e2e/vm-host.ts';
+import { commandLine, processesMentioning, vmDir, waitFor } from '../test/e2e/vm-host.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, accel: { type: 'string', default: 'auto' }, dir: { type: 'string', default: '/var/tmp' } } });
 const RUNS = Number(values.runs);
@@ -25,7 +25,6 @@ const GiB = 1024 ** 3;
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let serve!: ServeProcess; // assigned first thing in main(); the finally block copes with a failed start
 let token: string;
@@ -41,15 +40,6 @@ async function api(method: string, path: string, body?: unknown): Promise<any> {
   return text ? JSON.parse(text) : undefined;
 }
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, intervalMs = 10, timeoutMs = 300_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const status = async (id: string) => (await api('GET', `/compute/v2.1/servers/${id}`)).server;
 const consoleLog = (dir: string) => (existsSync(join(dir, 'console.log')) ? readFileSync(join(dir, 'console.log'), 'latin1') : '');
@@ -58,25 +48,25 @@ const consoleLog = (dir: string) => (existsSync(join(dir, 'console.log')) ? read
 async function create(name: string, imageRef: string, flavorRef = '1'): Promise<{ id: string; activeMs: number; bootedMs: number }> {
   const start = now();
   const { server } = await api('POST', '/compute/v2.1/servers', { server: { name, imageRef, flavorRef } });
-  const dir = join(dataDir, 'vms', server.id);
+  const dir = vmDir(dataDir, server.id);
   let activeMs = 0;
-  await until(async () => {
+  await waitFor(`${name} ACTIVE`, async () => {
     const s = await status(server.id);
     if (s.status === 'ERROR') throw new Error(`${name} went to ERROR: ${JSON.stringify(s.fault)}`);
-    return s.status === 'ACTIVE' || undefined;
-  }, `${name} ACTIVE`);
+    return s.status === 'ACTIVE';
+  }, 300_000, 10);
   activeMs = now() - start;
-  await until(() => consoleLog(dir).includes(BOOTED) || undefined, `${name} booted`, 20);
+  await waitFor(`${name} booted`, () => consoleLog(dir).includes(BOOTED), 300_000, 20);
   return { id: server.id, activeMs, bootedMs: now() - start };
 }
 
 async function remove(id: string) {
   await api('DELETE', `/compute/v2.1/servers/${id}`);
-  await until(async () => {
+  await waitFor(`${id} deleted`, async () => {
     const res = await fetch(`${serve.url}/compute/v2.1/servers/${id}`, { headers: { 'x-auth-token': token } });
     await res.arrayBuffer();
-    return res.status === 404 || undefined;
-  }, `${id} deleted`, 50);
+    return res.status === 404;
+  }, 300_000, 50);
 }
 
 /**
@@ -100,10 +90,10 @@ async function bare(argv: string[], runDir: string): Promise<{ runningMs: number
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bare QEMU exited with ${code}: ${stderr}`))));
   });
   const runningMs = now() - start;
-  await until(() => consoleLog(copy).includes(BOOTED) || undefined, 'bare boot', 20);
+  await waitFor('bare boot', () => consoleLog(copy).includes(BOOTED), 300_000, 20);
   const bootedMs = now() - start;
   for (const pid of processesMentioning('00000000-0000-4000-8000-000000000001')) process.kill(pid, 'SIGKILL');
-  await until(() => processesMentioning('00000000-0000-4000-8000-000000000001').length === 0 || undefined, 'bare QEMU gone');
+  await waitFor('bare QEMU gone', () => processesMentioning('00000000-0000-4000-8000-000000000001').length === 0, 300_000, 10);
   rmSync(copy, { recursive: true, force: true });
   return { runningMs, bootedMs };
 }
@@ -145,7 +135,7 @@ async function main() {
   console.log(`first VM from oceanos-tiny (base not cached): ACTIVE ${first.activeMs.toFixed(0)} ms, booted ${first.bootedMs.toFixed(0)} ms`);
   const argv = commandLine(processesMentioning(first.id)[0]!);
   const accel = argv.join(' ').match(/accel=(\w+)/)?.[1] ?? '?';
-  const firstDir = join(dataDir, 'vms', first.id);
+  const firstDir = vmDir(dataDir, first.id);
 
   const ours = { running: [] as number[], booted: [] as number[] };
   const theirs = { running: [] as number[], booted: [] as number[] };

@@ -3,9 +3,9 @@
 // service will: with an OpenStack config drive on an IDE CD-ROM, with a NoCloud drive on a
 // virtio disk, and with none. Each boot is checked through the markers of guest/README.md
 // and a root shell on the serial console, and ends with the guest powering QEMU off.
+import { keySummary, sshPublicKey } from './ssh-key.ts';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,21 +21,6 @@ const BOOT_TIMEOUT_MS = 120_000;
 
 const missing = missingTools(['qemu-system-x86_64', 'genisoimage', 'mformat', 'syslinux', 'sfdisk', 'cpio']);
 if (missing) process.stderr.write(`# skipping the tiny image boot tests: ${missing}\n`);
-
-/** An OpenSSH ed25519 public key line, built from a fresh key pair. */
-function sshPublicKey(comment: string): string {
-  const x = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!;
-  const field = (data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, data.length]), data]);
-  const blob = Buffer.concat([field(Buffer.from('ssh-ed25519')), field(Buffer.from(x, 'base64url'))]);
-  return `ssh-ed25519 ${blob.toString('base64')} ${comment}`;
-}
-
-/** What the guest's ssh-key marker should say: ssh-keygen -l's fingerprint, type, comment. */
-function keySummary(key: string): string {
-  const [type, blob, comment] = key.split(' ');
-  const fingerprint = createHash('sha256').update(Buffer.from(blob!, 'base64')).digest('base64').replace(/=+$/, '');
-  return `SHA256:${fingerprint} ${type} ${comment}`;
-}
 
 /** An ISO 9660 file system labelled `label` holding `files` (path → content). */
 function makeDrive(dir: string, label: string, files: Record<string, string>): string {

@@ -1,6 +1,5 @@
 // A real control plane on a random port with a fresh SQLite database, for tests. Its
 // compute backend is the in-memory FakeBackend (plane.backend), so servers need no QEMU.
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,12 +35,7 @@ export async function startTestCloud(): Promise<TestCloud> {
   };
 }
 
-/** An OpenSSH public key line of a fresh ed25519 key, as `ssh-keygen` would write it. */
-export function sshPublicKey(comment = 'test@oceanos'): string {
-  const raw = Buffer.from(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const field = (data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, data.length]), data]);
-  return `ssh-ed25519 ${Buffer.concat([field(Buffer.from('ssh-ed25519')), field(raw)]).toString('base64')} ${comment}`;
-}
+export { sshPublicKey } from '../../../test/e2e/ssh-key.ts';
 
 /** A public raw image of 1 MiB, active, made by `admin`: something servers can be created from. */
 export async function createTestImage(admin: OceanosClient, name = 'test-image'): Promise<string> {

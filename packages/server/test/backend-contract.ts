@@ -3,8 +3,9 @@
 // is installed. Guests report through the serial markers of guest/README.md, which the fake
 // imitates. The steps share one VM and run in order, because a real boot costs seconds.
 // A capability a backend declares missing is asserted to be refused, never skipped.
+import { keySummary, sshPublicKey } from '../../../test/e2e/ssh-key.ts';
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { BackendError, type Backend, type ImageSource, type VmInfo, type VmSpec } from '../src/backends/backend.ts';
@@ -29,11 +30,8 @@ const CONSOLE_ALL = 16 * 1024 * 1024;
 
 /** An OpenSSH ed25519 public key line, and what the guest's ssh-key marker says of it. */
 function sshKey(): { line: string; summary: string } {
-  const x = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!;
-  const field = (data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, data.length]), data]);
-  const blob = Buffer.concat([field(Buffer.from('ssh-ed25519')), field(Buffer.from(x, 'base64url'))]);
-  const fingerprint = createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
-  return { line: `ssh-ed25519 ${blob.toString('base64')} contract@test`, summary: `SHA256:${fingerprint} ssh-ed25519 contract@test` };
+  const line = sshPublicKey('contract@test');
+  return { line, summary: keySummary(line) };
 }
 
 /** How many times the guest printed the marker `oceanos-guest: <text>` (a whole marker, not a prefix). */

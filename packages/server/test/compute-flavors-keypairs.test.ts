@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiError } from '../src/http/errors.ts';
+import { computeHelpers, type User } from './helpers/compute-servers.ts';
 import { startPlane, type TestPlane } from './helpers/control-plane.ts';
 import { testDatabases } from './helpers/databases.ts';
 
@@ -37,7 +38,7 @@ function keygenPublicKey(type: string): string {
   try {
     const run = spawnSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', `made-by-${type}`, '-f', join(dir, 'k')], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
-    return spawnSync('cat', [join(dir, 'k.pub')], { encoding: 'utf8' }).stdout.trim();
+    return readFileSync(join(dir, 'k.pub'), 'utf8').trim();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -46,7 +47,6 @@ function keygenPublicKey(type: string): string {
 for (const database of await testDatabases()) {
   describe(`compute flavors and key pairs on ${database.dialect}`, { skip: database.skip }, () => {
     let plane: TestPlane;
-    type User = { id: string; token: string };
     let admin: User;
     let alice: User;
     let bob: User;
@@ -58,7 +58,7 @@ for (const database of await testDatabases()) {
     });
     after(async () => { await plane?.close(); });
 
-    const call = (user: User, method: string, path: string, body?: unknown) => plane.call(method, `${NOVA}${path}`, { token: user.token, body });
+    const { nova: call } = computeHelpers(() => plane);
     const ok = async (user: User, method: string, path: string, body?: unknown) => {
       const res = await call(user, method, path, body);
       assert.ok(res.status >= 200 && res.status < 300, `${method} ${path}: ${res.status} ${res.text}`);

@@ -1,8 +1,10 @@
 // The browser console: one-time tokens on both databases, the websocket-to-VNC bridge end to
 // end (a real HTTP server, a fake VNC server on a unix socket, a `ws` client), and the noVNC
 // pages through the control plane.
+import { missingTools } from '../../../test/e2e/tools.ts';
+import { waitFor } from '../../../test/e2e/vm-host.ts';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -285,7 +287,7 @@ describe('console proxy', () => {
 });
 
 const QEMU = 'qemu-system-x86_64';
-const noQemu = spawnSync(QEMU, ['--version']).error ? `${QEMU} is not installed` : undefined;
+const noQemu = missingTools([QEMU]);
 
 describe('console proxy to a real QEMU', { skip: noQemu }, () => {
   let dir: string;
@@ -302,7 +304,7 @@ describe('console proxy to a real QEMU', { skip: noQemu }, () => {
     const socket = join(dir, 'vnc.sock');
     // Paused (-S): the VNC server answers without a guest running.
     qemu = spawn(QEMU, ['-machine', 'pc', '-accel', 'tcg', '-nodefaults', '-vga', 'std', '-display', 'none', '-m', '16', '-S', '-vnc', `unix:${socket}`], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor('the VNC socket of QEMU', () => existsSync(socket), 5000, 50);
     http = createServer();
     proxy = attachConsoleProxy(http, { consoles, socketFor: async () => socket, logger: pino({ level: 'silent' }) });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

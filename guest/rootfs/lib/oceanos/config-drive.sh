@@ -1,7 +1,7 @@
 # Config drives. The readers turn either kind into the same files under /run/oceanos, so the
 # boot script applies them one way: hostname, instance-id, keys (one authorized_keys line
 # each), network (static settings, see network-data.awk), personality files (files/N, with
-# files/N.path holding "OWNER GROUP MODE PATH", - for a field not given); user data goes to /run/user-data.
+# files/N.path holding "OWNER GROUP MODE PATH", defaults filled in); user data goes to /run/user-data.
 lib=/lib/oceanos
 out=/run/oceanos
 
@@ -31,8 +31,8 @@ read_openstack() {
 			$1 ~ /^keys\/[0-9]+\/type$/ && $2 == "ssh" { k = $1; sub(/type$/, "data", k); ssh[k] = 1 }
 			$1 ~ /^keys\/[0-9]+\/data$/ { data[$1] = $2 }
 			END { for (k in ssh) if (k in data) print data[k] }' "$meta" >"$out/keys"
+		read_openstack_files "$1" "$meta"
 	fi
-	[ -f "$meta" ] && read_openstack_files "$1" "$meta"
 	[ -f "$dir/user_data" ] && cp "$dir/user_data" /run/user-data
 	if [ -f "$dir/network_data.json" ]; then
 		awk -f "$lib/json-flatten.awk" "$dir/network_data.json" | awk -f "$lib/network-data.awk" >"$out/network"
@@ -42,17 +42,19 @@ read_openstack() {
 
 # read_openstack_files DIR META: copies each personality file (files[i].content_path under
 # DIR/openstack) out of the drive, with what install_files needs to put it in place: Nova's
-# path, and the owner, group and mode (a number) that Synnefo's API adds.
+# path, and the owner, group and mode (a number) that Synnefo's API adds: by default root,
+# the owner's group, and 0644.
 read_openstack_files() {
-	local i=0 path content field
+	local i=0 path content owner group mode
 	mkdir -p "$out/files"
 	while path=$(flat_get "files/$i/path" "$2") && [ -n "$path" ]; do
 		content=$(flat_get "files/$i/content_path" "$2")
 		if cp "$1/openstack/${content#/}" "$out/files/$i" 2>/dev/null; then
-			for field in owner group mode; do
-				printf '%s ' "$(flat_get "files/$i/$field" "$2" | grep . || echo -)"
-			done >"$out/files/$i.path"
-			echo "$path" >>"$out/files/$i.path"
+			owner=$(flat_get "files/$i/owner" "$2")
+			group=$(flat_get "files/$i/group" "$2")
+			mode=$(flat_get "files/$i/mode" "$2")
+			owner=${owner:-root}
+			echo "$owner ${group:-$owner} ${mode:-420} $path" >"$out/files/$i.path"
 		else
 			mark "warning=personality file $path: no content at $content"
 		fi
@@ -60,20 +62,17 @@ read_openstack_files() {
 	done
 }
 
-# install_files: writes the personality files read_openstack_files found, in their order
-# (mode 0644 and root unless the metadata says otherwise), reporting each.
+# install_files: writes the personality files read_openstack_files found, in their order,
+# reporting each.
 install_files() {
 	local meta file path owner group mode
 	for meta in "$out"/files/*.path; do
 		[ -f "$meta" ] || continue
 		file=${meta%.path}
 		read -r owner group mode path <"$meta"
-		[ "$owner" = - ] && owner=
-		[ "$group" = - ] && group=
-		[ "$mode" = - ] && mode=
 		mkdir -p "$(dirname "$path")" && cp "$file" "$path" || { mark "warning=cannot write $path"; continue; }
-		chmod "$(printf '%o' "${mode:-420}")" "$path"
-		chown "${owner:-root}:${group:-${owner:-root}}" "$path" 2>/dev/null || mark "warning=cannot give $path to ${owner:-root}:${group:-root}"
+		chmod "$(printf '%o' "$mode")" "$path"
+		chown "$owner:$group" "$path" 2>/dev/null || mark "warning=cannot give $path to $owner:$group"
 		mark "file=$path $(stat -c '%a %U:%G' "$path")"
 	done
 }

@@ -14,7 +14,6 @@ export interface ImageSource {
   read(): AsyncIterable<Buffer>;
 }
 
-/** A file written into the guest through the config drive (Nova's personality). */
 /** A file the guest writes at first boot; owner, group and mode as Synnefo's API has them (mode a number, e.g. 0o600). */
 export interface PersonalityFile { path: string; contents: Buffer; owner?: string; group?: string; mode?: number }
 

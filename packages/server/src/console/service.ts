@@ -24,9 +24,12 @@ const PURGE_EVERY_MS = 600_000;
 export class ConsoleService {
   private lastPurge = 0;
   private readonly now: () => number;
+  /** noVNC connects to <host>/<path>, so the path keeps whatever prefix the public URL has. */
+  private readonly websocketPath: string;
 
   constructor(private readonly database: Database, private readonly options: ConsoleOptions) {
     this.now = options.now ?? Date.now;
+    this.websocketPath = new URL(options.url(CONSOLE_WEBSOCKET_PATH)).pathname.replace(/^\//, '');
   }
 
   /**
@@ -45,7 +48,7 @@ export class ConsoleService {
       // A failed purge is retried at a later issue; it must not cost the user the console.
       await this.purgeExpired().catch(() => undefined);
     }
-    return { token, url: this.options.url(`/console/vnc_lite.html?path=${encodeURIComponent(`${this.websocketPath()}?token=${token}`)}`) };
+    return { token, url: this.options.url(`/console/vnc_lite.html?path=${encodeURIComponent(`${this.websocketPath}?token=${token}`)}`) };
   }
 
   /**
@@ -67,10 +70,5 @@ export class ConsoleService {
   async purgeExpired(): Promise<number> {
     const result = await store.purgeTokens(this.database.db, new Date(this.now() - KEEP_EXPIRED_MS).toISOString());
     return Number(result.numDeletedRows);
-  }
-
-  // noVNC connects to <host>/<path>, so the path keeps whatever prefix the public URL has.
-  private websocketPath(): string {
-    return new URL(this.options.url(CONSOLE_WEBSOCKET_PATH)).pathname.replace(/^\//, '');
   }
 }

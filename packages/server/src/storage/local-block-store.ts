@@ -2,9 +2,9 @@
 // zeros (an all-zero block is an empty file). A write goes to a temporary file that is
 // fsynced and renamed into place, so a crash never leaves a partial block under a valid name.
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
 import { mkdir, open, opendir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeOlderThan, syncDir } from '../fs/durable.ts';
 import { BlockNotFoundError, isBlockHash, type BlockStore, type StoredBlock } from './block-store.ts';
 import { BLOCK_SIZE, blockHashAsync, trimTrailingZeros } from '@oceanos/contract';
 
@@ -59,7 +59,7 @@ export class LocalBlockStore implements BlockStore {
       await rm(tmp, { force: true });
       throw error;
     }
-    await this.syncDir(join(this.root, hash.slice(0, 2), hash.slice(2, 4)));
+    await syncDir(join(this.root, hash.slice(0, 2), hash.slice(2, 4)));
     return hash;
   }
 
@@ -94,18 +94,8 @@ export class LocalBlockStore implements BlockStore {
     await rm(this.pathOf(hash), { force: true });
   }
 
-  async purgeTemporary(cutoff: Date): Promise<void> {
-    let dir;
-    try {
-      dir = await opendir(this.tmpDir);
-    } catch {
-      return;
-    }
-    for await (const entry of dir) {
-      const path = join(this.tmpDir, entry.name);
-      const info = await stat(path).catch(() => undefined);
-      if (info && info.mtime < cutoff) await rm(path, { force: true });
-    }
+  purgeTemporary(cutoff: Date): Promise<void> {
+    return removeOlderThan(this.tmpDir, cutoff);
   }
 
   async *list(): AsyncIterable<StoredBlock> {
@@ -136,15 +126,5 @@ export class LocalBlockStore implements BlockStore {
     if (this.knownDirs.has(dir)) return;
     await mkdir(dir, { recursive: true, mode: 0o700 });
     this.knownDirs.add(dir);
-  }
-
-  /** Makes a rename durable: the directory entry itself must reach the disk. */
-  private async syncDir(dir: string): Promise<void> {
-    const handle = await open(dir, constants.O_RDONLY);
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
   }
 }

@@ -2,8 +2,9 @@
 // use as their copy-on-write backing file. A copy is written to DIR/tmp, fsynced and renamed
 // into place, so a crash never leaves a partial base under a valid name.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeOlderThan, syncDir } from '../../fs/durable.ts';
 import { BackendError, type ImageSource } from '../backend.ts';
 
 /** A content key names a file: nothing that could climb out of the directory. */
@@ -77,12 +78,7 @@ export class ImageCache {
   private async purgeStale(): Promise<void> {
     if (this.purged) return;
     this.purged = true;
-    const cutoff = Date.now() - STALE_TMP_MS;
-    for await (const entry of await opendir(this.tmpDir)) {
-      const path = join(this.tmpDir, entry.name);
-      const info = await stat(path).catch(() => undefined);
-      if (info && info.mtimeMs < cutoff) await rm(path, { force: true });
-    }
+    await removeOlderThan(this.tmpDir, new Date(Date.now() - STALE_TMP_MS));
   }
 }
 
@@ -103,15 +99,5 @@ async function writeAll(file: FileHandle, data: Buffer, position: number): Promi
   for (let done = 0; done < data.length;) {
     const { bytesWritten } = await file.write(data, done, data.length - done, position + done);
     done += bytesWritten;
-  }
-}
-
-/** Makes a rename in `dir` durable. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

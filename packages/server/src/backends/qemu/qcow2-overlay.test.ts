@@ -6,9 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { missingTools } from '../../../../../test/e2e/tools.ts';
 import { qcow2Overlay, writeQcow2Overlay } from './qcow2-overlay.ts';
 
-const QEMU_IMG = (() => { try { execFileSync('qemu-img', ['--version']); return false; } catch { return 'qemu-img is not installed (scripts/setup.sh installs qemu-utils)'; } })();
+const QEMU_IMG = missingTools(['qemu-img', 'qemu-io']);
 const dir = mkdtempSync(join(tmpdir(), 'oceanos-qcow2-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const qemuImg = (...args: string[]) => execFileSync('qemu-img', args, { encoding: 'utf8' });

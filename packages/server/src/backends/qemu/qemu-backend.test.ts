@@ -1,8 +1,8 @@
 // The qemu backend driving real guests: the oceanos-tiny image (guest/build-tiny-image.sh)
 // under TCG, watched through its serial-console markers (guest/README.md) and /proc.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,16 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { BackendError, type ImageSource, type VmSpec } from '../backend.ts';
 import { QemuBackend } from './qemu-backend.ts';
 import { QmpClient } from './qmp-client.ts';
+import { missingTools } from '../../../../../test/e2e/tools.ts';
+import { occurrences, processesMentioning } from '../../../../../test/e2e/vm-host.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..');
 const BOOT_TIMEOUT_MS = 120_000;
 const MiB = 1024 * 1024;
 
-const tools = ['qemu-system-x86_64', 'qemu-img', 'genisoimage', 'mformat', 'syslinux', 'sfdisk', 'cpio'];
-const absent = tools.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0);
-// Under CI the tools are installed (scripts/setup.sh --test): a skip there would hide a broken setup.
-if (absent.length && process.env.CI) throw new Error(`${absent.join(', ')} not installed`);
-const skip = absent.length > 0 && `${absent.join(', ')} not installed (scripts/setup.sh --test installs them)`;
+const skip = missingTools(['qemu-system-x86_64', 'qemu-img', 'genisoimage', 'mformat', 'syslinux', 'sfdisk', 'cpio']);
 
 /** The tiny image as the control plane hands it over: a content key and a stream of bytes. */
 function tinyImage(): ImageSource {
@@ -32,18 +30,6 @@ function tinyImage(): ImageSource {
   };
 }
 
-/** Pids of live processes whose command line holds `id` (a VM's uuid). */
-function processesOf(id: string): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(id) ? [Number(pid)] : [];
-    } catch {
-      return []; // It ended while we looked.
-    }
-  });
-}
-
-const occurrences = (text: string, marker: string) => text.split(marker).length - 1;
 
 describe('qemu backend on real guests', { skip }, () => {
   let work: string;
@@ -88,7 +74,7 @@ describe('qemu backend on real guests', { skip }, () => {
     await backend.create(vm);
     const dir = join(work, 'vms', vm.id);
     pid = Number(readFileSync(join(dir, 'qemu.pid'), 'utf8'));
-    assert.deepEqual(processesOf(vm.id), [pid]);
+    assert.deepEqual(processesMentioning(vm.id), [pid]);
     assert.deepEqual(await backend.inspect(vm.id), { id: vm.id, state: 'running', vcpus: 1, ramMiB: 128, diskBytes: 64 * MiB });
     assert.deepEqual((await backend.list()).map((info) => info.id), [vm.id]);
     const disk = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', '-U', join(dir, 'disk.qcow2')], { encoding: 'utf8' }));
@@ -104,7 +90,7 @@ describe('qemu backend on real guests', { skip }, () => {
     assert.equal(await backend.consoleSocket(vm.id), join(dir, 'vnc.sock'));
     assert.ok(statSync(join(dir, 'vnc.sock')).isSocket());
     await backend.create(vm);
-    assert.deepEqual(processesOf(vm.id), [pid], 'creating it again changes nothing');
+    assert.deepEqual(processesMentioning(vm.id), [pid], 'creating it again changes nothing');
     assert.equal((await backend.consoleOutput(vm.id, 10)).length, 10);
   });
 
@@ -114,7 +100,7 @@ describe('qemu backend on real guests', { skip }, () => {
     await backend.stop(vm.id, { timeoutMs: 60_000 });
     assert.ok(Date.now() - started < 30_000, 'the guest powered off, no timeout was waited for');
     assert.match(await console_(vm.id), /oceanos-guest: shutdown/);
-    assert.deepEqual(processesOf(vm.id), []);
+    assert.deepEqual(processesMentioning(vm.id), []);
     assert.equal((await backend.inspect(vm.id))?.state, 'stopped');
     await assert.rejects(backend.consoleSocket(vm.id), BackendError);
     await backend.stop(vm.id, { timeoutMs: 1_000 });
@@ -125,7 +111,7 @@ describe('qemu backend on real guests', { skip }, () => {
     assert.deepEqual(await backend.inspect(vm.id), { id: vm.id, state: 'stopped', vcpus: 2, ramMiB: 160, diskBytes: 64 * MiB });
     await backend.start(vm.id);
     await backend.start(vm.id);
-    [pid] = processesOf(vm.id) as [number];
+    [pid] = processesMentioning(vm.id) as [number];
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     assert.equal(argv[argv.indexOf('-m') + 1], '160');
     assert.equal(argv[argv.indexOf('-smp') + 1], '2');
@@ -136,7 +122,7 @@ describe('qemu backend on real guests', { skip }, () => {
   it('reboots HARD by resetting the running machine', async () => {
     await backend.reboot(vm.id, 'HARD', { timeoutMs: 1_000 });
     await marker(vm.id, 'booted', 3);
-    assert.deepEqual(processesOf(vm.id), [pid], 'the same QEMU: a reset, not a restart');
+    assert.deepEqual(processesMentioning(vm.id), [pid], 'the same QEMU: a reset, not a restart');
   });
 
   it('keeps running when its backend goes away; another instance finds and stops it', async () => {
@@ -144,19 +130,19 @@ describe('qemu backend on real guests', { skip }, () => {
     assert.equal((await successor.inspect(vm.id))?.state, 'running');
     // No time for the guest: the power button is followed at once by a hard stop.
     await successor.stop(vm.id, { timeoutMs: 0 });
-    assert.deepEqual(processesOf(vm.id), []);
+    assert.deepEqual(processesMentioning(vm.id), []);
     assert.equal((await backend.inspect(vm.id))?.state, 'stopped');
   });
 
   it('reboots a stopped VM (HARD or SOFT) by starting it', async () => {
     await backend.reboot(vm.id, 'SOFT', { timeoutMs: 30_000 });
     await marker(vm.id, 'booted', 4);
-    assert.equal(processesOf(vm.id).length, 1);
+    assert.equal(processesMentioning(vm.id).length, 1);
   });
 
   it('destroys a running VM entirely, and a missing one without complaint', async () => {
     await backend.destroy(vm.id);
-    assert.deepEqual(processesOf(vm.id), []);
+    assert.deepEqual(processesMentioning(vm.id), []);
     assert.ok(!existsSync(join(work, 'vms', vm.id)));
     assert.equal(await backend.inspect(vm.id), null);
     await backend.destroy(vm.id);
@@ -171,7 +157,7 @@ describe('qemu backend on real guests', { skip }, () => {
       return true;
     });
     assert.ok(!existsSync(join(work, 'vms', bad.id)));
-    assert.deepEqual(processesOf(bad.id), []);
+    assert.deepEqual(processesMentioning(bad.id), []);
     assert.equal(await backend.inspect(bad.id), null);
   });
 
