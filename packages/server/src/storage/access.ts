@@ -35,6 +35,29 @@ export async function visibleIn(ex: Executor, caller: string, owner: string, con
   };
 }
 
+/**
+ * Who reads an object's bytes: a user (the owner, or another user through their grants), or
+ * anyone holding a public link. Large objects read their segments with the reader's rights.
+ */
+export type Reader = { user: string } | { publicLink: true };
+
+export const userReader = (user: string): Reader => ({ user });
+export const PUBLIC_READER: Reader = { publicLink: true };
+
+/**
+ * Which names of one of `owner`'s containers the reader may read directly: everything for the
+ * owner, what a grant covers for another user, what has a public link for a link's holder.
+ */
+export async function readableIn(ex: Executor, reader: Reader, owner: string, container: string): Promise<(name: string) => boolean> {
+  if ('user' in reader) {
+    if (reader.user === owner) return () => true;
+    const visible = await visibleIn(ex, reader.user, owner, container);
+    return (name) => visible.grantOn(name) !== undefined;
+  }
+  const published = new Set((await store.publicNames(ex, owner, container)).map((r) => r.name));
+  return (name) => published.has(name);
+}
+
 /** Throws 403 unless `caller` may read (or write) the object. Returns the grant used, if any. */
 export async function checkObjectAccess(ex: Executor, caller: string, owner: string, container: string, name: string, need: 'read' | 'write') {
   if (caller === owner) return undefined;

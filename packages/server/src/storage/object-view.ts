@@ -2,6 +2,7 @@
 // or a large object's segments), its ETag, and the rest of what HEAD and GET show.
 import type { Database } from '../db/database.ts';
 import { conflict } from '../http/errors.ts';
+import { readableIn, type Reader } from './access.ts';
 import { manifestEtag, parseManifest, splitDlo, splitSegmentPath, MAX_SEGMENTS, type Manifest } from './manifest.ts';
 import { prefixEnd, type Metadata } from './names.ts';
 import { splitHashes, type ObjectReader, type Slice } from './reader.ts';
@@ -37,8 +38,12 @@ export interface ObjectView {
 export class ObjectViews {
   constructor(private readonly database: Database, private readonly reader: ObjectReader) {}
 
-  /** What a version shows: its bytes (its own blocks, or its segments'), ETag and metadata. */
-  async of(row: store.VersionRow): Promise<ObjectView> {
+  /**
+   * What a version shows to `reader`: its bytes (its own blocks, or its segments'), ETag and
+   * metadata. A large object's segments are read with the reader's rights, whoever wrote the
+   * manifest: nobody reads through a manifest what they could not read directly.
+   */
+  async of(row: store.VersionRow, reader: Reader): Promise<ObjectView> {
     const hashes = splitHashes(row.hashes);
     const manifest = parseManifest(row.manifest);
     const base = {
@@ -51,7 +56,7 @@ export class ObjectViews {
       const md5 = await this.md5(row);
       return { ...base, size: row.size, etag: md5, slices: [{ content: { size: row.size, hashes }, start: 0, end: row.size }] };
     }
-    const segments = await this.segments(row.account, manifest);
+    const segments = await this.segments(row.account, manifest, reader);
     return {
       ...base,
       size: segments.reduce((sum, s) => sum + s.size, 0),
@@ -60,14 +65,24 @@ export class ObjectViews {
     };
   }
 
-  /** The current versions a manifest points at, in order. */
-  private async segments(account: string, manifest: Manifest): Promise<{ size: number; hashes: string; etag: string }[]> {
+  /**
+   * The current versions a manifest points at, in order, as far as `reader` may read them. A
+   * dynamic manifest is what the reader's own listing of its prefix shows; a static segment
+   * the reader may not read is answered as a missing one, so that nothing tells the two apart.
+   */
+  private async segments(account: string, manifest: Manifest, reader: Reader): Promise<{ size: number; hashes: string; etag: string }[]> {
     const out: { size: number; hashes: string; etag: string }[] = [];
+    const readable = new Map<string, Promise<(name: string) => boolean>>();
+    const mayRead = async (container: string, name: string) => {
+      if (!readable.has(container)) readable.set(container, readableIn(this.database.db, reader, account, container));
+      return (await readable.get(container)!)(name);
+    };
     if ('dlo' in manifest) {
       const { container, prefix } = splitDlo(manifest.dlo);
       const rows = await store.listObjects(this.database.db, account, container, { from: prefix || undefined, before: prefixEnd(prefix), limit: MAX_SEGMENTS });
       for (const r of rows) {
         if (r.manifest !== null) continue; // segments of segments are not followed
+        if (!(await mayRead(container, r.name))) continue;
         const version = (await store.versionBySerial(this.database.db, r.serial))!;
         out.push({ size: r.size, hashes: version.hashes, etag: await this.md5(version) });
       }
@@ -75,8 +90,10 @@ export class ObjectViews {
     }
     for (const segment of manifest.slo) {
       const { container, name } = splitSegmentPath(segment.path);
-      const row = await store.currentVersion(this.database.db, account, container, name);
-      if (!row || row.size !== segment.size_bytes || row.manifest !== null) throw conflict(`Segment ${segment.path} of this large object is missing or changed`);
+      const row = (await mayRead(container, name)) ? await store.currentVersion(this.database.db, account, container, name) : undefined;
+      if (!row || row.size !== segment.size_bytes || row.manifest !== null) {
+        throw conflict(`Segment ${segment.path} of this large object is missing, changed, or not readable by you`);
+      }
       out.push({ size: row.size, hashes: row.hashes, etag: await this.md5(row) });
     }
     return out;

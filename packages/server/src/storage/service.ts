@@ -7,7 +7,7 @@ import { CLUSTER } from '../db/schema.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { ApiError, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { QuotaService } from '../quota/service.ts';
-import { checkObjectAccess, grantsForCaller, visibleIn } from './access.ts';
+import { checkObjectAccess, grantsForCaller, PUBLIC_READER, userReader, visibleIn } from './access.ts';
 import type { BlockStore } from './block-store.ts';
 import { listWithDelimiter, rangeEnd, type ListOptions, type Listed } from './listing.ts';
 import type { Manifest } from './manifest.ts';
@@ -217,7 +217,7 @@ export class PithosService {
     if (!row || row.account !== path.account || row.container !== path.container || row.name !== path.name || row.cluster === CLUSTER.deleted) {
       throw notFound(version === undefined ? `Object ${path.name} does not exist` : `Version ${version} of ${path.name} does not exist`);
     }
-    const view = await this.views.of(row);
+    const view = await this.views.of(row, userReader(caller));
     if (caller === path.account) {
       const sharing = formatSharing(await store.grantsOn(this.db, path.account, path.container, path.name));
       if (sharing) view.sharing = sharing;
@@ -235,7 +235,7 @@ export class PithosService {
    */
   async fileByUuid(uuid: string): Promise<ObjectView | undefined> {
     const row = await store.currentByUuid(this.db, uuid);
-    return row && this.views.of(row);
+    return row && this.views.of(row, userReader(row.account));
   }
 
   /** The object behind a public link, or 404. */
@@ -243,7 +243,7 @@ export class PithosService {
     const link = await store.findPublic(this.db, token);
     const row = link && await store.currentVersion(this.db, link.account, link.container, link.name);
     if (!row) throw notFound('The resource could not be found.');
-    return this.views.of(row);
+    return this.views.of(row, PUBLIC_READER);
   }
 
   /** Computes and records the MD5 of a version uploaded by hashmap. */
