@@ -6,7 +6,7 @@ import { computeMigration } from '../compute/migration.ts';
 import { consoleMigration } from '../console/migration.ts';
 import { imagesMigration } from '../images/migration.ts';
 import { jobsMigration } from '../jobs/migration.ts';
-import { pithosMigration } from '../storage/migration.ts';
+import { pithosHardeningMigration, pithosMigration } from '../storage/migration.ts';
 import type { Dialect } from './database.ts';
 
 export interface Migration {
@@ -118,4 +118,5 @@ export const migrations: Migration[] = [
   jobsMigration,
   computeMigration,
   consoleMigration,
+  pithosHardeningMigration,
 ];

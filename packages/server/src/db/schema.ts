@@ -135,6 +135,11 @@ export interface PithosGrantsTable {
   /** A user UUID, `*`, or `<account>:<group>`. */
   grantee: string;
   can_write: number;
+  /**
+   * The newest version serial when the grant was made: a grantee reads the version that was
+   * current then and later ones, not older history (0 when the owner shared history too).
+   */
+  granted_serial: number;
 }
 
 export interface PithosPublicTable { token: string; account: string; container: string; name: string; created_at: string }

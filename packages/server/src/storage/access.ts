@@ -5,11 +5,19 @@ import { forbidden } from '../http/errors.ts';
 import { granteesFor } from './sharing.ts';
 import * as store from './store.ts';
 
+/** A grant as it applies to one caller: the granted name and what it allows. */
+export interface GrantUsed {
+  name: string;
+  canWrite: boolean;
+  /** Versions older than the one current at this serial stay private (0: all history). */
+  grantedSerial: number;
+}
+
 export interface Visible {
   /** Names the caller may see in the container (granted objects and folders). */
   names: string[];
   /** The closest grant covering a name, if any. */
-  grantOn(name: string): { name: string; canWrite: boolean } | undefined;
+  grantOn(name: string): GrantUsed | undefined;
 }
 
 export async function grantsForCaller(ex: Executor, caller: string, owner: string, container?: string) {
@@ -19,16 +27,23 @@ export async function grantsForCaller(ex: Executor, caller: string, owner: strin
 
 export async function visibleIn(ex: Executor, caller: string, owner: string, container: string): Promise<Visible> {
   const grants = await grantsForCaller(ex, caller, owner, container);
-  // Several grantee forms may match one name; write from any of them counts.
-  const byName = new Map<string, boolean>();
-  for (const g of grants) byName.set(g.name, byName.get(g.name) === true || g.can_write === 1);
+  // Several grantee forms may match one name; the most generous of them counts.
+  const byName = new Map<string, GrantUsed>();
+  for (const g of grants) {
+    const seen = byName.get(g.name);
+    byName.set(g.name, {
+      name: g.name,
+      canWrite: seen?.canWrite === true || g.can_write === 1,
+      grantedSerial: Math.min(seen?.grantedSerial ?? Infinity, Number(g.granted_serial)),
+    });
+  }
   return {
     names: [...byName.keys()],
     grantOn(name) {
-      let best: { name: string; canWrite: boolean } | undefined;
-      for (const [granted, canWrite] of byName) {
+      let best: GrantUsed | undefined;
+      for (const [granted, grant] of byName) {
         const covers = name === granted || name.startsWith(`${granted}/`);
-        if (covers && (!best || granted.length > best.name.length)) best = { name: granted, canWrite };
+        if (covers && (!best || granted.length > best.name.length)) best = grant;
       }
       return best;
     },
@@ -59,9 +74,18 @@ export async function readableIn(ex: Executor, reader: Reader, owner: string, co
 }
 
 /** Throws 403 unless `caller` may read (or write) the object. Returns the grant used, if any. */
-export async function checkObjectAccess(ex: Executor, caller: string, owner: string, container: string, name: string, need: 'read' | 'write') {
+export async function checkObjectAccess(ex: Executor, caller: string, owner: string, container: string, name: string, need: 'read' | 'write'): Promise<GrantUsed | undefined> {
   if (caller === owner) return undefined;
   const grant = (await visibleIn(ex, caller, owner, container)).grantOn(name);
   if (!grant || (need === 'write' && !grant.canWrite)) throw forbidden('Access denied');
   return grant;
+}
+
+/**
+ * The oldest version of a name that a grant shows: the one that was current when the grant
+ * was made (history written before a share stays the owner's).
+ */
+export async function firstSharedSerial(ex: Executor, path: { account: string; container: string; name: string }, grant: GrantUsed): Promise<number> {
+  if (grant.grantedSerial === 0) return 0;
+  return (await store.versionCurrentAt(ex, path, grant.grantedSerial)) ?? 0;
 }

@@ -70,3 +70,18 @@ export const pithosMigration: Migration = {
     for (const statement of statements) await statement.execute(db);
   },
 };
+
+/**
+ * Closing the leaks of the first store: grants remember when they were made, so that history
+ * written before a share stays private (existing grants: as of this migration).
+ */
+export const pithosHardeningMigration: Migration = {
+  id: '0010-pithos-hardening',
+  async up(db: Kysely<any>) {
+    const statements = [
+      sql`alter table pithos_grants add column granted_serial bigint not null default 0`,
+      sql`update pithos_grants set granted_serial = coalesce((select max(serial) from pithos_versions), 0)`,
+    ];
+    for (const statement of statements) await statement.execute(db);
+  },
+};

@@ -13,7 +13,7 @@ import { checkMetadata, checkContainerName, checkObjectName, decodeName, metadat
 import type { ObjectReader, Slice } from './reader.ts';
 import { bodyChunks, declaredLength, smallBody } from './request-body.ts';
 import type { ObjectView } from './service.ts';
-import { parseSharing, type Grant } from './sharing.ts';
+import { parseSharing, type Sharing } from './sharing.ts';
 import { guessContentType, header, headerSafe, httpDate, parseRange, readPrecondition, xTimestamp } from './swift-http.ts';
 import type { SwiftDeps } from './swift-routes.ts';
 import type { Committed, Draft, ObjectPath } from './writer.ts';
@@ -88,7 +88,7 @@ export function objectRoutes(deps: SwiftDeps) {
     if (header(request, 'x-copy-from') !== undefined || header(request, 'x-move-from') !== undefined) return copyFromHeaders(ctx);
     await pithos.checkWrite(caller, path);
     const base = draftBase(request, path.name);
-    const options = { modifiedBy: caller, grants: grantsFrom(request), publish: publishFrom(request), mustNotExist: header(request, 'if-none-match')?.trim() === '*' };
+    const options = { modifiedBy: caller, sharing: sharingFrom(request), publish: publishFrom(request), mustNotExist: header(request, 'if-none-match')?.trim() === '*' };
 
     if ('hashmap' in query) {
       const body = parseHashmap(await smallBody(request, 64 * 1024 * 1024));
@@ -204,7 +204,7 @@ export function objectRoutes(deps: SwiftDeps) {
     checkMetadata(metadata, 'object');
     const type = header(request, 'content-type');
     const committed = await pithos.writer.commit(target, { ...draft, metadata, contentType: type || draft.contentType }, {
-      modifiedBy: caller, grants: grantsFrom(request), publish: publishFrom(request),
+      modifiedBy: caller, sharing: sharingFrom(request), publish: publishFrom(request),
       ...(move && !samePath ? { moveFrom: source } : {}),
     });
     reply.headers({
@@ -244,7 +244,7 @@ export function objectRoutes(deps: SwiftDeps) {
       ...(onlySharing ? {} : { metadata }),
       ...(contentType && !contentType.startsWith('application/x-www-form-urlencoded') ? { contentType } : {}),
       ...(manifestHeader !== undefined ? { manifest: dloFromHeader(manifestHeader) } : {}),
-      grants: grantsFrom(request), publish: publishFrom(request),
+      sharing: sharingFrom(request), publish: publishFrom(request),
     });
     return reply.code(202).send();
   }
@@ -285,9 +285,15 @@ function created(reply: FastifyReply, committed: Committed, etag: string | undef
   }).send('');
 }
 
-function grantsFrom(request: FastifyRequest): Grant[] | undefined {
+/**
+ * X-Object-Sharing, and X-Object-Share-History: true when the grantees may also read the
+ * versions written before the share (without it they see the current version and later ones).
+ */
+function sharingFrom(request: FastifyRequest): Sharing | undefined {
   const value = header(request, 'x-object-sharing');
-  return value === undefined ? undefined : parseSharing(value);
+  const history = header(request, 'x-object-share-history')?.trim().toLowerCase();
+  if (history !== undefined && history !== 'true' && history !== 'false') throw badRequest('X-Object-Share-History must be true or false');
+  return value === undefined ? undefined : { grants: parseSharing(value), shareHistory: history === 'true' };
 }
 
 function publishFrom(request: FastifyRequest): boolean | undefined {

@@ -7,7 +7,7 @@ import { CLUSTER } from '../db/schema.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { ApiError, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { QuotaService } from '../quota/service.ts';
-import { checkObjectAccess, grantsForCaller, PUBLIC_READER, userReader, visibleIn } from './access.ts';
+import { checkObjectAccess, firstSharedSerial, grantsForCaller, PUBLIC_READER, userReader, visibleIn } from './access.ts';
 import type { BlockStore } from './block-store.ts';
 import { listWithDelimiter, rangeEnd, type ListOptions, type Listed } from './listing.ts';
 import type { Manifest } from './manifest.ts';
@@ -15,7 +15,7 @@ import { checkMetadata, type Metadata } from './names.ts';
 import { Md5Workers } from './md5-workers.ts';
 import { ObjectViews, type ObjectView } from './object-view.ts';
 import { ObjectReader, splitHashes } from './reader.ts';
-import { formatSharing, isValidGroupName, type Grant } from './sharing.ts';
+import { formatSharing, isValidGroupName, type Sharing } from './sharing.ts';
 import * as store from './store.ts';
 import { ISSUER, ObjectWriter, setPublished, type Draft, type ObjectPath } from './writer.ts';
 
@@ -118,9 +118,13 @@ export class PithosService {
     if (caller === account) await this.ensureHome(account);
     const only = caller === account ? undefined : [...new Set((await grantsForCaller(this.db, caller, account)).map((g) => g.container))];
     if (only && only.length === 0) throw forbidden('Access denied');
-    return store.listContainers(this.db, account, {
+    const rows = await store.listContainers(this.db, account, {
       after: options.marker, from: options.prefix || undefined, before: rangeEnd(options), limit: options.limit,
     }, only);
+    if (caller === account) return rows;
+    // A sharee learns the count and bytes of what is shared with them, not of the container.
+    for (const row of rows) Object.assign(row, await store.visibleStats(this.db, account, row.name, (await visibleIn(this.db, caller, account, row.name)).names));
+    return rows;
   }
 
   /** Accounts that share something with the caller (Pithos' top-level listing). */
@@ -162,10 +166,7 @@ export class PithosService {
 
   async containerInfo(caller: string, account: string, name: string) {
     const container = await this.requireContainer(account, name, caller);
-    if (caller !== account) {
-      if ((await visibleIn(this.db, caller, account, name)).names.length === 0) throw forbidden('Access denied');
-      return { container, shared: true as const };
-    }
+    if (caller !== account) return { container, shared: true as const };
     return { container, shared: false as const, ...(await store.containerStats(this.db, account, name)), metadata: JSON.parse(container.metadata) as Metadata };
   }
 
@@ -179,9 +180,15 @@ export class PithosService {
     });
   }
 
-  /** A container, or 404. The owner's home containers exist from their first request on. */
-  private async requireContainer(account: string, name: string, caller?: string) {
+  /**
+   * A container the caller may look into. Another user gets 403 for any container where
+   * nothing is shared with them, whether it exists or not, so that the answer tells nothing;
+   * the owner gets 404 for a missing one. The owner's home containers exist from their first
+   * request on.
+   */
+  private async requireContainer(account: string, name: string, caller: string) {
     if (caller === account) await this.ensureHome(account);
+    else if ((await visibleIn(this.db, caller, account, name)).names.length === 0) throw forbidden('Access denied');
     const container = await store.findContainer(this.db, account, name);
     if (!container) throw notFound(`Container ${name} does not exist`);
     return container;
@@ -192,7 +199,6 @@ export class PithosService {
     let visible: string[] | undefined;
     if (caller !== account) {
       visible = (await visibleIn(this.db, caller, account, container)).names;
-      if (visible.length === 0) throw forbidden('Access denied');
     } else if (options.shared) {
       visible = (await store.sharedNames(this.db, account, container)).map((r) => r.name);
     } else if (options.public) {
@@ -210,13 +216,8 @@ export class PithosService {
 
   /** The current (or a given) version of an object as the caller may see it. */
   async objectInfo(caller: string, path: ObjectPath, version?: number): Promise<ObjectView> {
-    const grant = await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'read');
-    const row = version === undefined
-      ? await store.currentVersion(this.db, path.account, path.container, path.name)
-      : await store.versionBySerial(this.db, version);
-    if (!row || row.account !== path.account || row.container !== path.container || row.name !== path.name || row.cluster === CLUSTER.deleted) {
-      throw notFound(version === undefined ? `Object ${path.name} does not exist` : `Version ${version} of ${path.name} does not exist`);
-    }
+    const { row, grant } = await this.readableVersion(caller, path, version, 'read',
+      version === undefined ? `Object ${path.name} does not exist` : `Version ${version} of ${path.name} does not exist`);
     const view = await this.views.of(row, userReader(caller));
     if (caller === path.account) {
       const sharing = formatSharing(await store.grantsOn(this.db, path.account, path.container, path.name));
@@ -227,6 +228,22 @@ export class PithosService {
     }
     view.publicToken = await store.publicToken(this.db, path.account, path.container, path.name);
     return view;
+  }
+
+  /**
+   * The current or a given version of an object, if `caller` may read (or write) it, with the
+   * grant that lets a non-owner in. A sharee sees no version older than the share.
+   */
+  private async readableVersion(caller: string, path: ObjectPath, version: number | undefined, need: 'read' | 'write', missing: string) {
+    const grant = await checkObjectAccess(this.db, caller, path.account, path.container, path.name, need);
+    const row = version === undefined
+      ? await store.currentVersion(this.db, path.account, path.container, path.name)
+      : await store.versionBySerial(this.db, version);
+    if (!row || row.account !== path.account || row.container !== path.container || row.name !== path.name || row.cluster === CLUSTER.deleted) {
+      throw notFound(missing);
+    }
+    if (grant && row.cluster !== CLUSTER.normal && row.serial < await firstSharedSerial(this.db, path, grant)) throw notFound(missing);
+    return { row, grant };
   }
 
   /**
@@ -255,8 +272,9 @@ export class PithosService {
 
   /** Version ids and times of an object, oldest first. */
   async versions(caller: string, path: ObjectPath): Promise<{ serial: number; modifiedAt: string }[]> {
-    await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'read');
-    const rows = await store.versionsOf(this.db, path.account, path.container, path.name);
+    const grant = await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'read');
+    const first = grant ? await firstSharedSerial(this.db, path, grant) : 0;
+    const rows = (await store.versionsOf(this.db, path.account, path.container, path.name)).filter((r) => Number(r.serial) >= first);
     if (rows.length === 0) throw notFound(`Object ${path.name} does not exist`);
     return rows.map((r) => ({ serial: Number(r.serial), modifiedAt: r.modified_at }));
   }
@@ -266,10 +284,10 @@ export class PithosService {
    * manifest, sharing and public state. Sharing is the owner's to change.
    */
   async updateObject(caller: string, path: ObjectPath, change: {
-    metadata?: Metadata; contentType?: string; manifest?: Manifest; grants?: Grant[]; publish?: boolean;
+    metadata?: Metadata; contentType?: string; manifest?: Manifest; sharing?: Sharing; publish?: boolean;
   }): Promise<void> {
     await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'write');
-    if (caller !== path.account && (change.grants !== undefined || change.publish !== undefined)) throw forbidden('Only the owner may change sharing');
+    if (caller !== path.account && (change.sharing !== undefined || change.publish !== undefined)) throw forbidden('Only the owner may change sharing');
     if (change.metadata) checkMetadata(change.metadata, 'object');
     await withTransaction(this.database, async (trx) => {
       const row = await store.currentVersion(trx, path.account, path.container, path.name);
@@ -280,7 +298,7 @@ export class PithosService {
         ...(change.manifest ? { manifest: JSON.stringify(change.manifest) } : {}),
       };
       if (Object.keys(patch).length) await store.updateVersion(trx, row.serial, patch);
-      if (change.grants) await store.setGrants(trx, path.account, path.container, path.name, change.grants);
+      if (change.sharing) await store.setGrants(trx, path.account, path.container, path.name, change.sharing);
       if (change.publish !== undefined) await setPublished(trx, path, change.publish);
     });
   }
@@ -291,19 +309,15 @@ export class PithosService {
   }
 
   async checkWrite(caller: string, path: ObjectPath): Promise<void> {
-    await this.requireContainer(path.account, path.container, caller);
+    // Access first: another user learns nothing about containers they may not write to.
     await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'write');
+    await this.requireContainer(path.account, path.container, caller);
   }
 
   /** A version to copy or move from, as a draft for the destination. */
   async sourceDraft(caller: string, path: ObjectPath, options: { version?: number; move: boolean }): Promise<{ draft: Draft; modifiedAt: string }> {
-    await checkObjectAccess(this.db, caller, path.account, path.container, path.name, options.move ? 'write' : 'read');
-    const row = options.version === undefined
-      ? await store.currentVersion(this.db, path.account, path.container, path.name)
-      : await store.versionBySerial(this.db, options.version);
-    if (!row || row.account !== path.account || row.container !== path.container || row.name !== path.name || row.cluster === CLUSTER.deleted) {
-      throw notFound(`Source object ${path.container}/${path.name} does not exist`);
-    }
+    const { row } = await this.readableVersion(caller, path, options.version, options.move ? 'write' : 'read',
+      `Source object ${path.container}/${path.name} does not exist`);
     if (options.move && row.cluster !== CLUSTER.normal) throw conflict('Only the current version of an object can be moved');
     return {
       draft: {

@@ -4,6 +4,12 @@ import { badRequest } from '../http/errors.ts';
 
 export interface Grant { grantee: string; canWrite: boolean }
 
+/**
+ * What a request sets: the grants, and whether their grantees also read the history written
+ * before the share (Pithos shares history always; here the owner says so explicitly).
+ */
+export interface Sharing { grants: Grant[]; shareHistory: boolean }
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GROUP_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 

@@ -1,7 +1,7 @@
 // Queries on Pithos+ tables. Only storage/ calls these.
-import { sql } from 'kysely';
-import { CLUSTER, type Executor, type PithosContainersTable, type PithosVersionsTable } from '../db/schema.ts';
-import type { Grant } from './sharing.ts';
+import { sql, type ExpressionBuilder } from 'kysely';
+import { CLUSTER, type Executor, type PithosContainersTable, type PithosVersionsTable, type Schema } from '../db/schema.ts';
+import type { Grant, Sharing } from './sharing.ts';
 
 export type ContainerRow = PithosContainersTable;
 export type VersionRow = Omit<PithosVersionsTable, 'serial'> & { serial: number };
@@ -137,6 +137,15 @@ export const updateVersion = (ex: Executor, serial: number, patch: { metadata?: 
 
 export interface ListedObject { name: string; size: number; md5: string | null; content_type: string; modified_at: string; manifest: string | null; serial: number }
 
+/** Names a grant list covers: each granted name itself and anything below `<name>/`. */
+function coveredBy(eb: ExpressionBuilder<Schema, 'pithos_versions'>, names: string[]) {
+  return eb.or(names.flatMap((n) => [
+    eb('name', '=', n),
+    // '0' follows '/' in byte order: this range is every name starting with `n/`.
+    eb.and([eb('name', '>', `${n}/`), eb('name', '<', `${n}0`)]),
+  ]));
+}
+
 /**
  * Current objects in byte order. `visible` restricts to names a grant covers: the granted
  * name itself or anything below `<name>/`.
@@ -149,14 +158,20 @@ export async function listObjects(ex: Executor, account: string, container: stri
   if (range.before !== undefined) q = q.where('name', '<', range.before);
   if (visible) {
     if (visible.length === 0) return [];
-    q = q.where((eb) => eb.or(visible.flatMap((n) => [
-      eb('name', '=', n),
-      // '0' follows '/' in byte order: this range is every name starting with `n/`.
-      eb.and([eb('name', '>', `${n}/`), eb('name', '<', `${n}0`)]),
-    ])));
+    q = q.where((eb) => coveredBy(eb, visible));
   }
   const rows = await q.orderBy('name').limit(range.limit).execute();
   return rows.map((r) => ({ ...r, size: Number(r.size), serial: Number(r.serial) }));
+}
+
+/** Count and bytes of the current objects that grants on `visible` names cover. */
+export async function visibleStats(ex: Executor, account: string, container: string, visible: string[]): Promise<Stats> {
+  if (visible.length === 0) return { count: 0, bytes: 0 };
+  const row = await ex.selectFrom('pithos_versions')
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('bytes')])
+    .where('account', '=', account).where('container', '=', container).where('cluster', '=', CLUSTER.normal)
+    .where((eb) => coveredBy(eb, visible)).executeTakeFirstOrThrow();
+  return { count: Number(row.count), bytes: Number(row.bytes) };
 }
 
 /** An MD5 already known for the same bytes (same Merkle root and size). */
@@ -185,17 +200,40 @@ export async function grantsOn(ex: Executor, account: string, container: string,
   return rows.map((r) => ({ grantee: r.grantee, canWrite: r.can_write === 1 }));
 }
 
-export async function setGrants(ex: Executor, account: string, container: string, name: string, grants: Grant[]): Promise<void> {
+/**
+ * Replaces the grants on a name. A grantee who keeps access keeps the moment it was granted;
+ * a new one is granted as of now, or with all history when `shareHistory` is set.
+ */
+export async function setGrants(ex: Executor, account: string, container: string, name: string, sharing: Sharing): Promise<void> {
+  const rows = await ex.selectFrom('pithos_grants').select(['grantee', 'granted_serial'])
+    .where('account', '=', account).where('container', '=', container).where('name', '=', name).execute();
+  const before = new Map(rows.map((r) => [r.grantee, Number(r.granted_serial)]));
   await ex.deleteFrom('pithos_grants').where('account', '=', account).where('container', '=', container).where('name', '=', name).execute();
-  if (grants.length) {
-    await ex.insertInto('pithos_grants')
-      .values(grants.map((g) => ({ account, container, name, grantee: g.grantee, can_write: g.canWrite ? 1 : 0 }))).execute();
-  }
+  if (sharing.grants.length === 0) return;
+  const now = sharing.shareHistory ? 0 : await newestSerial(ex);
+  await ex.insertInto('pithos_grants').values(sharing.grants.map((g) => ({
+    account, container, name, grantee: g.grantee, can_write: g.canWrite ? 1 : 0,
+    granted_serial: sharing.shareHistory ? 0 : before.get(g.grantee) ?? now,
+  }))).execute();
+}
+
+/** The serial of the newest version in the store (0 when empty). */
+async function newestSerial(ex: Executor): Promise<number> {
+  const row = await ex.selectFrom('pithos_versions').select((eb) => eb.fn.max('serial').as('serial')).executeTakeFirst();
+  return Number(row?.serial ?? 0);
+}
+
+/** The newest version of a name with a serial up to `serial`: the one current at that moment. */
+export async function versionCurrentAt(ex: Executor, path: { account: string; container: string; name: string }, serial: number): Promise<number | undefined> {
+  const row = await ex.selectFrom('pithos_versions').select((eb) => eb.fn.max('serial').as('serial'))
+    .where('account', '=', path.account).where('container', '=', path.container).where('name', '=', path.name).where('serial', '<=', serial)
+    .executeTakeFirst();
+  return row?.serial === null || row?.serial === undefined ? undefined : Number(row.serial);
 }
 
 /** Grants `owner` made to any of `grantees`, optionally in one container. */
 export const grantsTo = (ex: Executor, owner: string, grantees: string[], container?: string) => {
-  let q = ex.selectFrom('pithos_grants').select(['container', 'name', 'can_write']).where('account', '=', owner).where('grantee', 'in', grantees);
+  let q = ex.selectFrom('pithos_grants').select(['container', 'name', 'can_write', 'granted_serial']).where('account', '=', owner).where('grantee', 'in', grantees);
   if (container !== undefined) q = q.where('container', '=', container);
   return q.execute();
 };

@@ -12,7 +12,7 @@ import type { QuotaService } from '../quota/service.ts';
 import type { BlockStore } from './block-store.ts';
 import type { Md5Workers } from './md5-workers.ts';
 import type { Metadata } from './names.ts';
-import type { Grant } from './sharing.ts';
+import type { Sharing } from './sharing.ts';
 import * as store from './store.ts';
 
 export const DISKSPACE = 'pithos.diskspace';
@@ -39,7 +39,7 @@ export interface CommitOptions {
   /** A pending commission that reserved space while the body was read; released here. */
   reservation?: number;
   /** Replaces the grants on the path when given. */
-  grants?: Grant[];
+  sharing?: Sharing;
   /** Publishes (true) or unpublishes (false) the path when given. */
   publish?: boolean;
   /** The source of a move: its current version is retired in the same transaction. */
@@ -165,7 +165,7 @@ export class ObjectWriter {
           await this.retire(trx, sourceContainer?.versioning ?? 'auto', source, CLUSTER.deleted);
           await forgetPath(trx, options.moveFrom);
         }
-        if (options.grants) await store.setGrants(trx, target.account, target.container, target.name, options.grants);
+        if (options.sharing) await store.setGrants(trx, target.account, target.container, target.name, options.sharing);
         if (options.publish !== undefined) await setPublished(trx, target, options.publish);
         return { serial, uuid, modifiedAt };
       });
@@ -223,7 +223,7 @@ function ignoreNotPending(error: unknown): void {
 
 /** Sharing and public links belong to a path and end with the object there. */
 async function forgetPath(trx: Transaction<Schema>, path: ObjectPath): Promise<void> {
-  await store.setGrants(trx, path.account, path.container, path.name, []);
+  await store.setGrants(trx, path.account, path.container, path.name, { grants: [], shareHistory: false });
   await store.deletePublic(trx, path.account, path.container, path.name);
 }
 
