@@ -23,6 +23,7 @@ const FileConfig = Type.Object({
   storage: Type.Optional(Type.Object({
     gcGraceSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     gcIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    uploadIdleSeconds: Type.Optional(Type.Integer({ minimum: 10 })),
   }, { additionalProperties: false })),
   images: Type.Optional(Type.Object({
     builtin: Type.Optional(Type.Boolean()),
@@ -53,9 +54,11 @@ export interface Config {
   quotaDefaults: Record<string, number>;
   /**
    * Block garbage collection: an unreferenced block is deleted once it is older than the
-   * grace period (so uploads in progress keep theirs), by a sweep every interval.
+   * grace period, by a sweep every interval. An upload that makes no progress for
+   * uploadIdleSeconds (a client gone quiet, blocks posted for a hashmap that never comes) is
+   * over: its quota reservations and its blocks are released within a minute after that.
    */
-  storage: { gcGraceSeconds: number; gcIntervalSeconds: number };
+  storage: { gcGraceSeconds: number; gcIntervalSeconds: number; uploadIdleSeconds: number };
   /** Build and register oceanos-tiny on a start that finds no image (OCEANOS_BUILTIN_IMAGE=0 turns it off). */
   images: { builtin: boolean };
   /**
@@ -119,7 +122,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     logLevel: env.OCEANOS_LOG_LEVEL || file.logLevel || 'info',
     loginThrottle: file.loginThrottle ?? { maxFailuresPerUser: 5, maxFailuresPerAddress: 50, windowSeconds: 300 },
     quotaDefaults: file.quotaDefaults ?? {},
-    storage: { gcGraceSeconds: file.storage?.gcGraceSeconds ?? 24 * 3600, gcIntervalSeconds: file.storage?.gcIntervalSeconds ?? 3600 },
+    storage: {
+      gcGraceSeconds: file.storage?.gcGraceSeconds ?? 24 * 3600,
+      gcIntervalSeconds: file.storage?.gcIntervalSeconds ?? 3600,
+      uploadIdleSeconds: file.storage?.uploadIdleSeconds ?? 600,
+    },
     images: { builtin: env.OCEANOS_BUILTIN_IMAGE ? env.OCEANOS_BUILTIN_IMAGE !== '0' : file.images?.builtin ?? true },
     compute: {
       accel: accelOf(env.OCEANOS_ACCEL) ?? file.compute?.accel ?? 'auto',

@@ -20,7 +20,7 @@ import { IdentityService } from './identity/service.ts';
 import { ImageService } from './images/service.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { QuotaService } from './quota/service.ts';
-import { GarbageCollector } from './storage/garbage-collector.ts';
+import type { GarbageCollector } from './storage/garbage-collector.ts';
 import { LocalBlockStore } from './storage/local-block-store.ts';
 import { PithosService } from './storage/service.ts';
 import { COMPUTE_RESOURCES, IDENTITY_RESOURCES, STORAGE_RESOURCES } from './quota/standard-resources.ts';
@@ -61,11 +61,13 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     for (const [name, value] of Object.entries(config.quotaDefaults)) await quota.setResourceDefaults(name, { systemDefault: value });
 
     const blocks = new LocalBlockStore(join(config.dataDir, 'blocks'));
-    const pithos = new PithosService(database, blocks, quota, logger);
+    const pithos = new PithosService(database, blocks, quota, logger, {
+      gcGraceMs: config.storage.gcGraceSeconds * 1000, uploadLeaseMs: config.storage.uploadIdleSeconds * 1000,
+    });
     await pithos.start();
     const images = new ImageService(database, pithos, logger);
     await images.start();
-    const collector = new GarbageCollector(database, blocks, logger, config.storage.gcGraceSeconds * 1000);
+    const collector = pithos.collector;
 
     const jobs = new JobQueue(database, logger);
     const backend = parts.backend ?? new QemuBackend({
@@ -100,13 +102,12 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
       identity.purgeExpiredTokens().catch((error) => logger.warn({ err: error }, 'token purge failed'));
     }, 3600_000);
     purge.unref();
-    collector.startSweeping(config.storage.gcIntervalSeconds * 1000);
+    pithos.startSweeping(config.storage.gcIntervalSeconds * 1000);
 
     return {
       app, database, identity, quota, pithos, images, collector, catalog, jobs, backend, flavors, keypairs, servers, consoles, logger,
       async close() {
         clearInterval(purge);
-        collector.stop();
         consoleProxy.close();
         await jobs.close();
         await pithos.close();

@@ -103,7 +103,8 @@ export interface PithosContainersTable {
 }
 
 /** Where a version lives: the current one, an older one, or the record of a deletion. */
-export const CLUSTER = { normal: 0, history: 1, deleted: 2 } as const;
+/** Pithos' version clusters: the current version of a name, and the versions it replaced. */
+export const CLUSTER = { normal: 0, history: 1 } as const;
 
 export interface PithosVersionsTable {
   serial: Generated<number>;
@@ -143,6 +144,29 @@ export interface PithosGrantsTable {
 }
 
 export interface PithosPublicTable { token: string; account: string; container: string; name: string; created_at: string }
+
+/**
+ * How many kept versions of an account reference a block: what the account possesses (it may
+ * name the block in a hashmap without sending it) and what the collector must keep.
+ */
+export interface PithosRefsTable { account: string; hash: string; refs: number }
+
+/**
+ * An upload in flight: a streamed PUT, or an account's hashmap-upload session of posted blocks.
+ * Its blocks are held against collection until it commits, ends, or its lease runs out.
+ */
+export interface PithosUploadsTable {
+  id: string;
+  account: string;
+  /** The process streaming it (jobs/owner.ts), so that a restart ends its dead uploads at once; null for a session of posted blocks. */
+  owner: string | null;
+  expires_at: string;
+  /** Quota reservations the upload holds while its bytes arrive, space-separated serials. */
+  serials: string;
+}
+
+/** A block an upload holds; a posted block also holds its quota reservation (`serial`). */
+export interface PithosHeldBlocksTable { upload_id: string; hash: string; bytes: number; serial: number | null }
 
 // ---- Images (images/). An image is a Pithos file plus this record; its id is the file's UUID.
 
@@ -300,6 +324,9 @@ export interface Schema {
   pithos_versions: PithosVersionsTable;
   pithos_grants: PithosGrantsTable;
   pithos_public: PithosPublicTable;
+  pithos_refs: PithosRefsTable;
+  pithos_uploads: PithosUploadsTable;
+  pithos_held_blocks: PithosHeldBlocksTable;
   images: ImagesTable;
   image_members: ImageMembersTable;
   jobs: JobsTable;

@@ -31,8 +31,9 @@ export async function ensureBuiltinImage(deps: { images: ImageService; pithos: P
 
   await pithos.putContainer(owner, owner, FILE.container, {}, { set: {}, remove: [] });
   const path = { account: owner, ...FILE };
-  const stored = await pithos.writer.storeStream(createReadStream(built, { highWaterMark: 1 << 20 }));
-  await pithos.writer.commit(path, { ...stored, contentType: 'application/octet-stream', metadata: {}, manifest: null }, { modifiedBy: owner });
+  const upload = await pithos.writer.begin(path, null);
+  const stored = await pithos.writer.storeStream(createReadStream(built, { highWaterMark: 1 << 20 }), upload);
+  await pithos.writer.commit(path, { ...stored, contentType: 'application/octet-stream', metadata: {}, manifest: null }, { modifiedBy: owner, upload });
   const { image } = await images.register({ user: owner, admin: true }, path, {
     // Protected, so that deleting it takes a deliberate step (`protected: false` first).
     name: BUILTIN_IMAGE, visibility: 'public', disk_format: 'raw', container_format: 'bare', protected: true, properties: PROPERTIES,

@@ -121,18 +121,24 @@ export class ImageService {
     if (!row.disk_format || !row.container_format) throw badRequest('Set the disk_format and container_format of the image before uploading its data');
     if (!(await store.switchStatus(this.db, id, 'queued', 'saving'))) throw conflict(`Image ${id} is ${row.status}: only a queued image takes data`);
     const path: ObjectPath = { account: row.owner, container: UPLOAD_CONTAINER, name: id };
-    let reservation: number | undefined;
     try {
       await this.pithos.putContainer(row.owner, row.owner, UPLOAD_CONTAINER, {}, { set: {}, remove: [] });
-      reservation = declared.length === null ? undefined : await this.pithos.writer.reserve(row.owner, path, declared.length);
+      // The upload reserves the quota its bytes need before they are stored; it is abandoned
+      // (reservation and blocks released) by whatever fails below, the commit included.
+      const upload = await this.pithos.writer.begin(path, declared.length);
       const head = new HeadTap();
-      const stored = await this.pithos.writer.storeStream(head.tap(body));
-      const virtualSize = checkData(row, head.bytes, stored, declared.md5);
+      const stored = await this.pithos.writer.storeStream(head.tap(body), upload);
+      let virtualSize: number;
+      try {
+        virtualSize = checkData(row, head.bytes, stored, declared.md5);
+      } catch (error) {
+        await this.pithos.writer.abandon(upload);
+        throw error;
+      }
       await this.pithos.writer.commit(path, {
         size: stored.size, hashes: stored.hashes, md5: stored.md5, contentType: 'application/octet-stream',
         metadata: {}, manifest: null, uuid: id,
-      }, { modifiedBy: caller.user, reservation });
-      reservation = undefined;
+      }, { modifiedBy: caller.user, upload });
       const saved = await withTransaction(this.database, async (trx) => {
         if ((await store.findImage(trx, id))?.status !== 'saving') return false; // deleted meanwhile
         await store.updateImage(trx, id, {
@@ -147,7 +153,6 @@ export class ImageService {
       }
       return (await store.findImage(this.db, id))!;
     } catch (error) {
-      await this.pithos.writer.release(reservation);
       await store.switchStatus(this.db, id, 'saving', 'queued');
       throw error;
     }

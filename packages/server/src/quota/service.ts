@@ -129,6 +129,19 @@ export class QuotaService {
     return { limit: h?.capacity ?? fallback, usage: h?.usage_min ?? 0, pending: h ? h.usage_max - h.usage_min : 0 };
   }
 
+  /**
+   * Accepted usage of `resource` in each user's system project, by user: what a service's
+   * reconciliation compares with what its users really hold.
+   */
+  async systemUsage(resource: string, ex: Executor = this.db): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const h of await store.holdingsOfResource(ex, resource)) {
+      const user = h.holder.slice('user:'.length);
+      if (h.holder.startsWith('user:') && h.source === projectHolder(user)) out.set(user, Number(h.usage_min));
+    }
+    return out;
+  }
+
   // ---- commissions
 
   /**

@@ -30,6 +30,9 @@ export const findHolding = (ex: Executor, k: HoldingKey) =>
 export const holdingsOf = (ex: Executor, holders: string[]) =>
   holders.length === 0 ? Promise.resolve([] as HoldingRow[]) : ex.selectFrom('holdings').selectAll().where('holder', 'in', holders).execute();
 
+export const holdingsOfResource = (ex: Executor, resource: string) =>
+  ex.selectFrom('holdings').selectAll().where('resource', '=', resource).execute();
+
 export const insertHolding = (ex: Executor, k: HoldingKey, capacity: number | null) =>
   ex.insertInto('holdings').values({ ...k, capacity, usage_min: 0, usage_max: 0 }).onConflict((oc) => oc.doNothing()).execute();
 

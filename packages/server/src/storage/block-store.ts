@@ -7,11 +7,12 @@ export interface BlockStore {
   /** The subset of `hashes` that is not stored, in the given order, without repeats. */
   missing(hashes: string[]): Promise<string[]>;
   /**
-   * Stores a block (at most one block size) under its Pithos hash and returns the hash.
-   * Storing a block that exists is cheap and refreshes its storedAt. When this resolves, the
-   * block is durable; on failure no block is stored under that name.
+   * Stores a block (at most one block size) under its Pithos hash and returns the hash;
+   * `hash` saves hashing again when the caller has it. Storing a block that exists is cheap
+   * and refreshes its storedAt. When this resolves, the block is durable; on failure no block
+   * is stored under that name.
    */
-  put(block: Buffer): Promise<string>;
+  put(block: Buffer, hash?: string): Promise<string>;
   /** Marks existing blocks as just stored, so a sweep spares them; returns those missing. */
   touch(hashes: string[]): Promise<string[]>;
   /** The block's bytes zero-padded to `length`. Throws BlockNotFoundError if absent. */

@@ -34,10 +34,10 @@ export class LocalBlockStore implements BlockStore {
     return unique.filter((_, i) => !ok[i]);
   }
 
-  async put(block: Buffer): Promise<string> {
+  async put(block: Buffer, knownHash?: string): Promise<string> {
     if (block.length > this.blockSize) throw new RangeError(`block of ${block.length} bytes exceeds the block size ${this.blockSize}`);
     // WebCrypto hashes in libuv's pool: blocks of concurrent uploads hash in parallel.
-    const hash = await blockHashAsync(block);
+    const hash = knownHash ?? await blockHashAsync(block);
     const target = this.pathOf(hash);
     if ((await this.touch([hash])).length === 0) return hash;
     await this.ensureDir(this.tmpDir);

@@ -72,8 +72,11 @@ export const pithosMigration: Migration = {
 };
 
 /**
- * Closing the leaks of the first store: grants remember when they were made, so that history
- * written before a share stays private (existing grants: as of this migration).
+ * Closing the leaks of the first store. Grants remember when they were made, so that history
+ * written before a share stays private (existing grants: as of this migration). Each account's
+ * references to blocks are counted (what it possesses; what the collector keeps), uploads in
+ * flight hold their blocks, and deletion records, whose content nobody could read, are dropped:
+ * a deletion now removes the name with its history.
  */
 export const pithosHardeningMigration: Migration = {
   id: '0010-pithos-hardening',
@@ -81,7 +84,50 @@ export const pithosHardeningMigration: Migration = {
     const statements = [
       sql`alter table pithos_grants add column granted_serial bigint not null default 0`,
       sql`update pithos_grants set granted_serial = coalesce((select max(serial) from pithos_versions), 0)`,
+      sql`delete from pithos_versions where cluster = 2`,
+      sql`create table pithos_refs (
+        account text not null,
+        hash text not null,
+        refs bigint not null,
+        primary key (account, hash))`,
+      sql`create index pithos_refs_hash on pithos_refs (hash)`,
+      sql`create table pithos_uploads (
+        id text primary key,
+        account text not null,
+        owner text,
+        expires_at text not null,
+        serials text not null default '')`,
+      sql`create index pithos_uploads_account on pithos_uploads (account)`,
+      sql`create index pithos_uploads_expires on pithos_uploads (expires_at)`,
+      sql`create table pithos_held_blocks (
+        upload_id text not null,
+        hash text not null,
+        bytes bigint not null,
+        serial bigint,
+        primary key (upload_id, hash))`,
+      sql`create index pithos_held_blocks_hash on pithos_held_blocks (hash)`,
     ];
     for (const statement of statements) await statement.execute(db);
+    await countReferences(db);
   },
 };
+
+/** Fills pithos_refs from the versions, one account at a time. */
+async function countReferences(db: Kysely<any>): Promise<void> {
+  const accounts = (await sql<{ account: string }>`select distinct account from pithos_versions`.execute(db)).rows;
+  for (const { account } of accounts) {
+    const counts = new Map<string, number>();
+    const rows = (await sql<{ hashes: string }>`select hashes from pithos_versions where account = ${account}`.execute(db)).rows;
+    for (const { hashes } of rows) {
+      for (let i = 0; i < hashes.length; i += 64) {
+        const hash = hashes.slice(i, i + 64);
+        counts.set(hash, (counts.get(hash) ?? 0) + 1);
+      }
+    }
+    const entries = [...counts];
+    for (let i = 0; i < entries.length; i += 500) {
+      const values = entries.slice(i, i + 500).map(([hash, refs]) => sql`(${account}, ${hash}, ${refs})`);
+      await sql`insert into pithos_refs (account, hash, refs) values ${sql.join(values)}`.execute(db);
+    }
+  }
+}

@@ -14,7 +14,7 @@ import type { ObjectReader, Slice } from './reader.ts';
 import { bodyChunks, declaredLength, smallBody } from './request-body.ts';
 import type { ObjectView } from './service.ts';
 import { parseSharing, type Sharing } from './sharing.ts';
-import { guessContentType, header, headerSafe, httpDate, parseRange, readPrecondition, xTimestamp } from './swift-http.ts';
+import { guessContentType, header, headerSafe, httpDate, parseRange, parseUntil, readPrecondition, xTimestamp } from './swift-http.ts';
 import type { SwiftDeps } from './swift-routes.ts';
 import type { Committed, Draft, ObjectPath } from './writer.ts';
 
@@ -92,10 +92,10 @@ export function objectRoutes(deps: SwiftDeps) {
 
     if ('hashmap' in query) {
       const body = parseHashmap(await smallBody(request, 64 * 1024 * 1024));
-      const missing = await pithos.blocks.missing(body.hashes);
+      const missing = await pithos.blocksToSend(caller, body.hashes);
       if (missing.length) return reply.code(409).type('application/json').send(JSON.stringify(missing));
       const md5 = await pithos.knownMd5(merkleRoot(body.hashes), body.bytes);
-      const committed = await pithos.writer.commit(path, { ...base, size: body.bytes, hashes: body.hashes, md5 }, options);
+      const committed = await pithos.writer.commit(path, { ...base, size: body.bytes, hashes: body.hashes, md5 }, { ...options, postedBy: caller });
       if (md5 === null) pithos.fillMd5Later(path.account, committed.serial);
       return created(reply, committed, md5 ?? undefined);
     }
@@ -112,18 +112,13 @@ export function objectRoutes(deps: SwiftDeps) {
     const manifestHeader = header(request, 'x-object-manifest');
     const manifest = manifestHeader === undefined ? null : JSON.stringify(dloFromHeader(manifestHeader));
     const expected = header(request, 'etag')?.replace(/"/g, '').toLowerCase();
-    const reservation = length === null ? undefined : await pithos.writer.reserve(path.account, path, length);
-    let stored;
-    try {
-      stored = await pithos.writer.storeStream(bodyChunks(request));
-      if (expected !== undefined && expected !== stored.md5) {
-        throw new ApiError('badRequest', 'Unprocessable Entity: the body does not match the ETag given', undefined, {}, 422);
-      }
-    } catch (error) {
-      await pithos.writer.release(reservation);
-      throw error;
+    const upload = await pithos.writer.begin(path, length);
+    const stored = await pithos.writer.storeStream(bodyChunks(request), upload);
+    if (expected !== undefined && expected !== stored.md5) {
+      await pithos.writer.abandon(upload);
+      throw new ApiError('badRequest', 'Unprocessable Entity: the body does not match the ETag given', undefined, {}, 422);
     }
-    const committed = await pithos.writer.commit(path, { ...base, ...stored, manifest }, { ...options, reservation });
+    const committed = await pithos.writer.commit(path, { ...base, ...stored, manifest }, { ...options, upload });
     return created(reply, committed, stored.md5);
   }
 
@@ -251,6 +246,10 @@ export function objectRoutes(deps: SwiftDeps) {
 
   async function remove({ request, reply, caller, path }: ObjectContext) {
     const query = request.query as Query;
+    if (query.until !== undefined) {
+      await pithos.purgeHistory(caller, path, parseUntil(query.until));
+      return reply.code(204).send();
+    }
     if (query['multipart-manifest'] === 'delete') {
       const view = await pithos.objectInfo(caller, path);
       if (view.manifest && 'slo' in view.manifest) {

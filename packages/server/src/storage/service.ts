@@ -18,6 +18,9 @@ import { ObjectReader, splitHashes } from './reader.ts';
 import { formatSharing, isValidGroupName, type Sharing } from './sharing.ts';
 import * as store from './store.ts';
 import { ISSUER, ObjectWriter, setPublished, type Draft, type ObjectPath } from './writer.ts';
+import { reconcileCharges } from './charges.ts';
+import { GarbageCollector } from './garbage-collector.ts';
+import { Uploads } from './uploads.ts';
 
 export type { ObjectView };
 
@@ -25,36 +28,84 @@ export const HOME_CONTAINERS = ['pithos', 'trash'];
 
 export interface ContainerPolicy { versioning?: 'auto' | 'none'; quota?: number }
 
+export interface PithosOptions {
+  /** An unreferenced block is swept once it is older than this. */
+  gcGraceMs: number;
+  /** An upload that shows no progress for this long is over: its reservations and blocks go. */
+  uploadLeaseMs: number;
+}
+
 export class PithosService {
   readonly reader: ObjectReader;
   readonly writer: ObjectWriter;
+  readonly collector: GarbageCollector;
+  readonly uploads: Uploads;
   private readonly views: ObjectViews;
   private readonly md5Workers = new Md5Workers();
   private readonly knownAccounts = new Set<string>();
+  private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly database: Database,
     readonly blocks: BlockStore,
     private readonly quota: QuotaService,
     private readonly logger: Logger,
+    private readonly options: PithosOptions,
   ) {
     this.reader = new ObjectReader(blocks, this.md5Workers);
     this.views = new ObjectViews(database, this.reader);
-    this.writer = new ObjectWriter(database, blocks, quota, this.md5Workers);
+    this.collector = new GarbageCollector(database, blocks, logger, options.gcGraceMs);
+    // A block that fails to go now is left to the sweep.
+    const reclaim = (hashes: string[]) => this.collector.reclaim(hashes)
+      .catch((error) => this.logger.warn({ err: error, blocks: hashes.length }, 'deleting unneeded blocks failed; the sweep will'));
+    this.uploads = new Uploads(database, quota, reclaim, options.uploadLeaseMs);
+    this.writer = new ObjectWriter(database, blocks, quota, this.md5Workers, this.uploads, reclaim);
   }
 
-  /** Stops the MD5 worker threads. */
+  /** Stops the sweeps and the MD5 worker threads. */
   close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.uploads.close();
     return this.md5Workers.close();
   }
 
   private get db() { return this.database.db; }
 
-  /** Releases reservations of uploads that a previous run never finished. */
+  /**
+   * Ends the uploads a previous run left (their reservations and blocks go), releases
+   * reservations no upload holds, and makes every account's charge equal what it keeps.
+   */
   async start(): Promise<void> {
-    const stale = await this.quota.pending(ISSUER);
+    await this.endDeadUploads();
+    const held = await this.uploads.heldSerials();
+    const stale = (await this.quota.pending(ISSUER)).filter((serial) => !held.has(serial));
     for (const serial of stale) await this.quota.resolve(serial, 'reject').catch(() => undefined);
     if (stale.length) this.logger.info({ released: stale.length }, 'released upload reservations left by a previous run');
+    const drift = await reconcileCharges(this.database, this.quota, true);
+    if (drift.length) this.logger.warn({ drift }, 'pithos.diskspace charges differed from the bytes kept; charged what is kept');
+  }
+
+  /** Sweeps dead uploads every minute (or sooner, for short leases) and unreferenced blocks every `gcIntervalMs`. */
+  startSweeping(gcIntervalMs: number): void {
+    const every = (ms: number, work: () => Promise<unknown>, what: string) => {
+      const timer = setInterval(() => { work().catch((error) => this.logger.warn({ err: error }, `${what} failed`)); }, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(Math.min(60_000, Math.max(1000, this.options.uploadLeaseMs / 4)), () => this.endDeadUploads(), 'ending dead uploads');
+    every(gcIntervalMs, () => this.collector.sweep(), 'block garbage collection');
+  }
+
+  /** Ends uploads whose lease ran out or whose process is gone. */
+  async endDeadUploads(): Promise<number> {
+    const ended = await this.uploads.expire();
+    if (ended) this.logger.info({ ended }, 'ended uploads that stopped; their reservations and blocks are released');
+    return ended;
+  }
+
+  /** Compares (and with `fix` repairs) each account's pithos.diskspace charge with the bytes it keeps. */
+  reconcileCharges(fix: boolean) {
+    return reconcileCharges(this.database, this.quota, fix);
   }
 
   // ---- accounts
@@ -170,15 +221,44 @@ export class PithosService {
     return { container, shared: false as const, ...(await store.containerStats(this.db, account, name)), metadata: JSON.parse(container.metadata) as Metadata };
   }
 
+  /** Deletes an empty container; the history kept in it goes too, and its charge with it. */
   async deleteContainer(caller: string, account: string, name: string): Promise<void> {
     if (caller !== account) throw forbidden('Access denied');
-    await withTransaction(this.database, async (trx) => {
-      if (!(await store.findContainer(trx, account, name))) throw notFound(`Container ${name} does not exist`);
-      if ((await store.containerStats(trx, account, name)).count > 0) throw conflict('There was a conflict when trying to complete your request: the container is not empty.');
-      // History and deletion records go with the container; they are free, so no charge moves.
-      await store.deleteContainer(trx, account, name);
-    });
+    await this.writer.deleteContainer(account, name);
   }
+
+  /**
+   * Pithos' purge (`DELETE ?until=`): drops the history of an object, or of every object of a
+   * container, written up to `until`; the current versions stay. The owner's alone.
+   */
+  async purgeHistory(caller: string, scope: { account: string; container: string; name?: string }, until: string): Promise<number> {
+    if (caller !== scope.account) throw forbidden('Access denied');
+    await this.requireContainer(scope.account, scope.container, caller);
+    return this.writer.purge(scope, until);
+  }
+
+  /**
+   * Pithos' block upload (a container POST of raw data, for a hashmap upload): the owner's
+   * alone, reserved in their quota block by block (413 as soon as one does not fit) and held
+   * for their next hashmap; returns the hashes.
+   */
+  async postBlocks(caller: string, account: string, container: string, body: AsyncIterable<Buffer>): Promise<string[]> {
+    if (caller !== account) throw forbidden('Only the owner may upload blocks');
+    await this.requireContainer(account, container, caller);
+    return this.writer.storePosted(body, account);
+  }
+
+  /**
+   * The blocks of a hashmap the caller must send: those the store lacks, and those the caller
+   * neither references already nor has just uploaded. Knowing a hash is no capability: an
+   * account may name only blocks it possesses (the store keeps each block once all the same).
+   */
+  async blocksToSend(caller: string, hashes: string[]): Promise<string[]> {
+    const possessed = await this.uploads.possessed(caller, hashes);
+    const absent = new Set(await this.blocks.missing(hashes.filter((h) => possessed.has(h))));
+    return [...new Set(hashes)].filter((h) => !possessed.has(h) || absent.has(h));
+  }
+
 
   /**
    * A container the caller may look into. Another user gets 403 for any container where
@@ -239,7 +319,7 @@ export class PithosService {
     const row = version === undefined
       ? await store.currentVersion(this.db, path.account, path.container, path.name)
       : await store.versionBySerial(this.db, version);
-    if (!row || row.account !== path.account || row.container !== path.container || row.name !== path.name || row.cluster === CLUSTER.deleted) {
+    if (!row || row.account !== path.account || row.container !== path.container || row.name !== path.name) {
       throw notFound(missing);
     }
     if (grant && row.cluster !== CLUSTER.normal && row.serial < await firstSharedSerial(this.db, path, grant)) throw notFound(missing);

@@ -56,8 +56,9 @@ export const insertContainer = (ex: Executor, row: ContainerRow) =>
 export const updateContainer = (ex: Executor, account: string, name: string, patch: Partial<ContainerRow>) =>
   ex.updateTable('pithos_containers').set(patch).where('account', '=', account).where('name', '=', name).execute();
 
+/** Deletes a container with its grants and links (its versions are dropped first, with their references). */
 export async function deleteContainer(ex: Executor, account: string, name: string): Promise<void> {
-  for (const table of ['pithos_versions', 'pithos_grants', 'pithos_public'] as const) {
+  for (const table of ['pithos_grants', 'pithos_public'] as const) {
     await ex.deleteFrom(table).where('account', '=', account).where('container', '=', name).execute();
   }
   await ex.deleteFrom('pithos_containers').where('account', '=', account).where('name', '=', name).execute();
@@ -125,12 +126,18 @@ export async function insertVersion(ex: Executor, row: NewVersion): Promise<numb
 export const setCluster = (ex: Executor, serial: number, cluster: number) =>
   ex.updateTable('pithos_versions').set({ cluster }).where('serial', '=', serial).execute();
 
-export const deleteVersion = (ex: Executor, serial: number) => ex.deleteFrom('pithos_versions').where('serial', '=', serial).execute();
+/** Which versions to delete: a name's or a container's, all of them or the history, up to a time. */
+export interface VersionScope { account: string; container: string; name?: string; clusters: 'all' | 'history'; until?: string }
 
-/** Deletes a name's history and deletion records (container policy `none`). */
-export const deleteOldVersions = (ex: Executor, account: string, container: string, name: string) =>
-  ex.deleteFrom('pithos_versions').where('account', '=', account).where('container', '=', container).where('name', '=', name)
-    .where('cluster', '!=', CLUSTER.normal).execute();
+/** Deletes versions; returns their sizes and hashmaps (for the charge and the references). */
+export async function deleteVersions(ex: Executor, scope: VersionScope): Promise<{ size: number; hashes: string }[]> {
+  let q = ex.deleteFrom('pithos_versions').where('account', '=', scope.account).where('container', '=', scope.container);
+  if (scope.name !== undefined) q = q.where('name', '=', scope.name);
+  if (scope.clusters === 'history') q = q.where('cluster', '=', CLUSTER.history);
+  if (scope.until !== undefined) q = q.where('modified_at', '<=', scope.until);
+  const rows = await q.returning(['size', 'hashes']).execute();
+  return rows.map((r) => ({ size: Number(r.size), hashes: r.hashes }));
+}
 
 export const updateVersion = (ex: Executor, serial: number, patch: { metadata?: string; content_type?: string; manifest?: string }) =>
   ex.updateTable('pithos_versions').set(patch).where('serial', '=', serial).execute();
@@ -184,12 +191,10 @@ export async function knownMd5(ex: Executor, objectHash: string, size: number): 
 export const fillMd5 = (ex: Executor, objectHash: string, size: number, md5: string) =>
   ex.updateTable('pithos_versions').set({ md5 }).where('object_hash', '=', objectHash).where('size', '=', size).where('md5', 'is', null).execute();
 
-/** Every block hash any version references (for the garbage collector). */
-export async function referencedBlocks(ex: Executor): Promise<Set<string>> {
-  const referenced = new Set<string>();
-  const rows = await ex.selectFrom('pithos_versions').select('hashes').distinct().execute();
-  for (const { hashes } of rows) for (let i = 0; i < hashes.length; i += 64) referenced.add(hashes.slice(i, i + 64));
-  return referenced;
+/** Bytes of every kept version of each account: what pithos.diskspace must charge. */
+export async function keptBytes(ex: Executor): Promise<Map<string, number>> {
+  const rows = await ex.selectFrom('pithos_versions').select((eb) => ['account', eb.fn.sum<number>('size').as('bytes')]).groupBy('account').execute();
+  return new Map(rows.map((r) => [r.account, Number(r.bytes)]));
 }
 
 // ---- grants and public links

@@ -2,6 +2,7 @@
 // timestamps and content-type guessing.
 import { extname } from 'node:path';
 import type { FastifyRequest } from 'fastify';
+import { badRequest } from '../http/errors.ts';
 
 export const httpDate = (iso: string) => new Date(iso).toUTCString();
 /** Swift's X-Timestamp: seconds with five decimals. */
@@ -39,6 +40,15 @@ export function readPrecondition(request: FastifyRequest, etag: string, modified
     if (!Number.isNaN(since) && seconds <= since / 1000) return 304;
   }
   return null;
+}
+
+/** Pithos' `until`: seconds since the epoch (a fraction allowed), as an ISO time. */
+export function parseUntil(value: string): string {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 253402300799) {
+    throw badRequest('until must be a time in seconds since the epoch');
+  }
+  return new Date(seconds * 1000).toISOString();
 }
 
 /** [start, end) byte ranges, 'unsatisfiable', or null for "the whole object". */

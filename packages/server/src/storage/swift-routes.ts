@@ -12,7 +12,7 @@ import { metadataFromHeaders, parseStoragePath, type Metadata } from './names.ts
 import { objectRoutes, type ObjectContext } from './object-routes.ts';
 import { bodyChunks, smallBody } from './request-body.ts';
 import type { ContainerPolicy, PithosService } from './service.ts';
-import { header, httpDate, xTimestamp } from './swift-http.ts';
+import { header, httpDate, parseUntil, xTimestamp } from './swift-http.ts';
 import { bulkDelete } from './bulk-delete.ts';
 
 export interface SwiftDeps { pithos: PithosService; identity: IdentityService; authenticate: Authenticate; publicUrl(token: string): string }
@@ -127,16 +127,16 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
       case 'POST': {
         // Pithos: raw blocks posted to a container are stored, for a hashmap upload to use.
         if (header(request, 'content-type')?.startsWith('application/octet-stream')) {
-          if (user !== account) throw new ApiError('forbidden', 'Only the owner may upload blocks');
-          await deps.pithos.containerInfo(user, account, name);
-          const hashes = await deps.pithos.writer.storeRawBlocks(bodyChunks(request));
+          const hashes = await deps.pithos.postBlocks(user, account, name, bodyChunks(request));
           return reply.code(202).type('application/json').send(JSON.stringify(hashes));
         }
         await deps.pithos.updateContainer(user, account, name, containerPolicy(request), metadataFromHeaders(request.headers, 'container'));
         return reply.code(204).send();
       }
       case 'DELETE':
-        await deps.pithos.deleteContainer(user, account, name);
+        // Pithos: with `until`, the container's history up to then is purged and it stays.
+        if (query.until !== undefined) await deps.pithos.purgeHistory(user, { account, container: name }, parseUntil(query.until));
+        else await deps.pithos.deleteContainer(user, account, name);
         return reply.code(204).send();
       default:
         throw new ApiError('methodNotAllowed', `${request.method} is not allowed on a container`, undefined, { allow: 'DELETE, GET, HEAD, POST, PUT' });

@@ -1,22 +1,31 @@
-// Writing versions. Bytes go to the block store first; a version becomes visible only in
-// the commit transaction, which also charges the quota, so a failed or abandoned upload
-// leaves no object and no charge (its blocks, if new, age into the garbage collector).
+// Writing versions. Bytes go to the block store first, held by their upload (uploads.ts); a
+// version becomes visible only in the commit transaction, which also charges the quota and
+// counts the version's references to its blocks, so a failed or abandoned upload leaves no
+// object, no charge and, once abandoned, no blocks.
+//
+// What is charged: every kept version, the current one and the history a container with
+// versioning `auto` keeps (history is not free: a user who could keep it for free could fill
+// the disk with it). Overwriting keeps the old version as history; a DELETE removes the name
+// with its history; `purge` drops history up to a moment.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { merkleRoot, splitBlocks } from '@oceanos/contract';
+import { blockHashAsync, merkleRoot, splitBlocks } from '@oceanos/contract';
 import type { Database } from '../db/database.ts';
 import { CLUSTER, type Schema } from '../db/schema.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { ApiError, notFound, overLimit, preconditionFailed } from '../http/errors.ts';
 import type { QuotaService } from '../quota/service.ts';
 import type { BlockStore } from './block-store.ts';
+import { lockForUse } from './collector-lock.ts';
 import type { Md5Workers } from './md5-workers.ts';
 import type { Metadata } from './names.ts';
+import { splitHashes } from './reader.ts';
+import { addRefs, removeRefs } from './refs-store.ts';
 import type { Sharing } from './sharing.ts';
 import * as store from './store.ts';
+import { DISKSPACE, ISSUER, type Upload, type Uploads } from './uploads.ts';
 
-export const DISKSPACE = 'pithos.diskspace';
-export const ISSUER = 'pithos';
+export { DISKSPACE, ISSUER };
 /** Blocks stored concurrently by one upload: enough to overlap hashing, writing and fsync. */
 const PUTS_IN_FLIGHT = 4;
 
@@ -34,21 +43,27 @@ export interface Draft {
   uuid?: string;
 }
 
+export interface Stored { size: number; hashes: string[]; md5: string }
+
 export interface CommitOptions {
   modifiedBy: string;
-  /** A pending commission that reserved space while the body was read; released here. */
-  reservation?: number;
+  /** The upload that stored the draft's bytes: the commit ends it (or abandons it on failure). */
+  upload?: Upload;
+  /** The account whose POSTed blocks the draft names (a hashmap upload): they stop being in flight. */
+  postedBy?: string;
   /** Replaces the grants on the path when given. */
   sharing?: Sharing;
   /** Publishes (true) or unpublishes (false) the path when given. */
   publish?: boolean;
-  /** The source of a move: its current version is retired in the same transaction. */
+  /** The source of a move: its name is removed, with its history, in the same transaction. */
   moveFrom?: ObjectPath;
   /** If-None-Match: * — refuse to replace an existing object. */
   mustNotExist?: boolean;
 }
 
 export interface Committed { serial: number; uuid: string; modifiedAt: string }
+
+type Drop = (scope: store.VersionScope) => Promise<{ count: number; bytes: number }>;
 
 /** Some blocks of a hashmap are not in the store (409 with the list). */
 export class MissingBlocksError extends ApiError {
@@ -65,42 +80,102 @@ export class ObjectWriter {
     private readonly blocks: BlockStore,
     private readonly quota: QuotaService,
     private readonly md5: Md5Workers,
+    private readonly uploads: Uploads,
+    /** Deletes those of the blocks that nothing references or holds (never throws). */
+    private readonly reclaim: (hashes: string[]) => Promise<unknown>,
   ) {}
 
-  /** Stores a byte stream as blocks; returns its size, hashmap and MD5. */
-  async storeStream(body: AsyncIterable<Buffer>): Promise<{ size: number; hashes: string[]; md5: string }> {
+  /**
+   * Starts an upload to `path`, reserving quota for `length` bytes when the length is known:
+   * a client over its quota hears 413 before it sends anything. Bytes the upload will free
+   * (the current version, where the container keeps no history) need no reservation.
+   */
+  async begin(path: ObjectPath, length: number | null): Promise<Upload> {
+    const container = await store.findContainer(this.database.db, path.account, path.container);
+    const current = container?.versioning === 'none' ? await store.currentVersion(this.database.db, path.account, path.container, path.name) : undefined;
+    const upload = await this.uploads.begin(path.account, current?.size ?? 0);
+    if (length !== null) {
+      try {
+        await this.uploads.cover(upload, length, true);
+      } catch (error) {
+        await this.abandon(upload);
+        throw error;
+      }
+    }
+    return upload;
+  }
+
+  /** Ends an upload that will not be committed, releasing its reservations and blocks. */
+  abandon(upload: Upload): Promise<void> {
+    return this.uploads.abandon(upload.id);
+  }
+
+  /**
+   * Stores a byte stream as blocks of `upload`, each reserved and held before it is written;
+   * returns its size, hashmap and MD5. On failure the upload is abandoned.
+   */
+  async storeStream(body: AsyncIterable<Buffer>, upload: Upload): Promise<Stored> {
     const md5 = this.md5.start();
     const hashes: string[] = [];
     let size = 0;
     // The MD5 takes blocks in order, each once its block store write no longer reads it.
     let fed: Promise<unknown> = Promise.resolve();
     try {
-      await this.storeBlocks(body, (block, index, stored) => {
+      await this.storeBlocks(body, async (block) => {
         size += block.length;
+        await this.uploads.cover(upload, size);
+        return async () => {
+          const hash = await blockHashAsync(block);
+          await this.uploads.hold(upload, hash, block.length);
+          return this.blocks.put(block, hash);
+        };
+      }, (block, index, stored) => {
         fed = Promise.all([fed, stored.then((hash) => { hashes[index] = hash; })]).then(() => md5.update(block));
         return fed as Promise<void>;
       });
     } catch (error) {
       await fed.catch(() => undefined);
       await md5.abandon();
+      await this.abandon(upload);
       throw error;
     }
     return { size, hashes, md5: await md5.digest() };
   }
 
-  /** Stores raw blocks (Pithos' container POST); returns their hashes in order. */
-  async storeRawBlocks(body: AsyncIterable<Buffer>): Promise<string[]> {
+  /**
+   * Stores raw blocks POSTed by `account` for a hashmap upload (Pithos' container POST), each
+   * reserved in its quota and held in its upload session; returns their hashes in order.
+   */
+  async storePosted(body: AsyncIterable<Buffer>, account: string): Promise<string[]> {
     const hashes: string[] = [];
-    await this.storeBlocks(body, (_block, index, stored) => stored.then((hash) => { hashes[index] = hash; }));
+    await this.storeBlocks(body, async (block) => async () => {
+      const hash = await blockHashAsync(block);
+      await this.uploads.holdPosted(account, hash, block.length);
+      try {
+        return await this.blocks.put(block, hash);
+      } catch (error) {
+        await this.uploads.unholdPosted(account, hash).catch(() => undefined);
+        throw error;
+      }
+    }, (_block, index, stored) => stored.then((hash) => { hashes[index] = hash; }));
     return hashes;
   }
 
-  private async storeBlocks(body: AsyncIterable<Buffer>, each: (block: Buffer, index: number, stored: Promise<string>) => Promise<void>): Promise<void> {
+  /**
+   * Splits the body into blocks. For each, in order, `admit` may refuse it (before anything is
+   * stored) and returns how to store it; blocks are stored several at a time.
+   */
+  private async storeBlocks(
+    body: AsyncIterable<Buffer>,
+    admit: (block: Buffer) => Promise<() => Promise<string>>,
+    each: (block: Buffer, index: number, stored: Promise<string>) => Promise<void>,
+  ): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
     let index = 0;
     for await (const block of splitBlocks(body)) {
-      const task = each(block, index++, this.blocks.put(block)).catch((error) => { failure ??= error; });
+      const store = await admit(block);
+      const task = each(block, index++, store()).catch((error) => { failure ??= error; });
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
       if (inFlight.size >= PUTS_IN_FLIGHT) await Promise.race(inFlight);
@@ -110,25 +185,10 @@ export class ObjectWriter {
     if (failure) throw failure;
   }
 
-  /**
-   * Reserves quota for an upload before its body is read, so that a client over its quota
-   * hears 413 at once. Returns the pending commission, or undefined if nothing is reserved.
-   */
-  async reserve(account: string, path: ObjectPath, bytes: number): Promise<number | undefined> {
-    const current = await store.currentVersion(this.database.db, path.account, path.container, path.name);
-    const quantity = bytes - (current?.size ?? 0);
-    if (quantity <= 0) return undefined;
-    return this.quota.issue({ issuer: ISSUER, name: `reserve ${pathKey(path)}`, charges: [{ userId: account, projectId: account, resource: DISKSPACE, quantity }] });
-  }
-
-  async release(reservation: number | undefined): Promise<void> {
-    if (reservation !== undefined) await this.quota.resolve(reservation, 'reject').catch(() => undefined);
-  }
-
   /** Makes a draft the current version of `target`, atomically with its quota charge. */
   async commit(target: ObjectPath, draft: Draft, options: CommitOptions): Promise<Committed> {
     try {
-      return await withTransaction(this.database, async (trx) => {
+      return await this.dropping(async (trx, drop) => {
         await this.lockPaths(trx, options.moveFrom ? [target, options.moveFrom] : [target]);
         const container = await store.findContainer(trx, target.account, target.container);
         if (!container) throw notFound(`Container ${target.container} does not exist`);
@@ -142,16 +202,22 @@ export class ObjectWriter {
         const source = options.moveFrom && await store.currentVersion(trx, options.moveFrom.account, options.moveFrom.container, options.moveFrom.name);
         if (options.moveFrom && !source) throw notFound(`Object ${options.moveFrom.name} does not exist`);
 
-        if (options.reservation !== undefined) await this.quota.resolve(options.reservation, 'reject', trx).catch(ignoreNotPending);
-        const deltas = new Map<string, number>([[target.account, draft.size - (current?.size ?? 0)]]);
-        if (source) deltas.set(source.account, (deltas.get(source.account) ?? 0) - source.size);
+        if (options.upload) await this.uploads.settle(trx, options.upload);
+        if (options.postedBy) await this.uploads.consumePosted(trx, options.postedBy, draft.hashes);
+        const deltas = new Map<string, number>([[target.account, draft.size]]);
+        const credit = (account: string, bytes: number) => deltas.set(account, (deltas.get(account) ?? 0) - bytes);
+        if (current && container.versioning === 'none') credit(target.account, (await drop({ ...target, clusters: 'all' })).bytes);
+        else if (current) await store.setCluster(trx, current.serial, CLUSTER.history);
+        if (source && options.moveFrom) {
+          credit(source.account, (await drop({ ...options.moveFrom, clusters: 'all' })).bytes);
+          await forgetPath(trx, options.moveFrom);
+        }
         await this.charge(trx, deltas, `write ${pathKey(target)}`);
-        if (container.quota > 0 && draft.size > (current?.size ?? 0)) {
+        if (container.quota > 0 && draft.size > 0) {
           const used = (await store.containerStats(trx, target.account, target.container)).bytes;
-          if (used - (current?.size ?? 0) + draft.size > container.quota) throw overLimit(`Container ${target.container} quota of ${container.quota} bytes exceeded`);
+          if (used + draft.size > container.quota) throw overLimit(`Container ${target.container} quota of ${container.quota} bytes exceeded`);
         }
 
-        if (current) await this.retire(trx, container.versioning, current, CLUSTER.history);
         const modifiedAt = new Date().toISOString();
         const uuid = draft.uuid ?? current?.uuid ?? randomUUID();
         const serial = await store.insertVersion(trx, {
@@ -160,42 +226,70 @@ export class ObjectWriter {
           content_type: draft.contentType, metadata: JSON.stringify(draft.metadata), manifest: draft.manifest,
           modified_at: modifiedAt, modified_by: options.modifiedBy,
         });
-        if (source && options.moveFrom) {
-          const sourceContainer = await store.findContainer(trx, source.account, source.container);
-          await this.retire(trx, sourceContainer?.versioning ?? 'auto', source, CLUSTER.deleted);
-          await forgetPath(trx, options.moveFrom);
-        }
+        await addRefs(trx, target.account, draft.hashes);
         if (options.sharing) await store.setGrants(trx, target.account, target.container, target.name, options.sharing);
         if (options.publish !== undefined) await setPublished(trx, target, options.publish);
         return { serial, uuid, modifiedAt };
       });
     } catch (error) {
-      await this.release(options.reservation);
+      if (options.upload) await this.abandon(options.upload);
       throw error;
     }
   }
 
-  /** Deletes the current version of a name: kept as a deletion record unless versioning is off. */
+  /** Deletes an object: its current version and its history, and releases what they were charged. */
   async delete(target: ObjectPath): Promise<void> {
-    await withTransaction(this.database, async (trx) => {
+    await this.dropping(async (trx, drop) => {
       await this.lockPaths(trx, [target]);
-      const container = await store.findContainer(trx, target.account, target.container);
-      const current = container && await store.currentVersion(trx, target.account, target.container, target.name);
-      if (!container || !current) throw notFound(`Object ${target.name} does not exist`);
-      await this.charge(trx, new Map([[target.account, -current.size]]), `delete ${pathKey(target)}`);
-      await this.retire(trx, container.versioning, current, CLUSTER.deleted);
+      const current = await store.currentVersion(trx, target.account, target.container, target.name);
+      if (!current) throw notFound(`Object ${target.name} does not exist`);
+      await this.charge(trx, new Map([[target.account, -(await drop({ ...target, clusters: 'all' })).bytes]]), `delete ${pathKey(target)}`);
       await forgetPath(trx, target);
     });
   }
 
-  /** Moves a current version out of the way: to `cluster`, or gone when versioning is off. */
-  private async retire(trx: Transaction<Schema>, versioning: string, version: store.VersionRow, cluster: number): Promise<void> {
-    if (versioning === 'none') {
-      await store.deleteVersion(trx, version.serial);
-      await store.deleteOldVersions(trx, version.account, version.container, version.name);
-    } else {
-      await store.setCluster(trx, version.serial, cluster);
-    }
+  /**
+   * Drops the history (not the current versions) of one object, or of every object of a
+   * container, written up to `until`, and releases what it was charged. Returns how many
+   * versions went.
+   */
+  async purge(scope: { account: string; container: string; name?: string }, until: string): Promise<number> {
+    return this.dropping(async (trx, drop) => {
+      if (scope.name !== undefined) await this.lockPaths(trx, [{ ...scope, name: scope.name }]);
+      else await lockForUse(trx, this.database.dialect);
+      const dropped = await drop({ ...scope, clusters: 'history', until });
+      await this.charge(trx, new Map([[scope.account, -dropped.bytes]]), `purge ${scope.account}/${scope.container}`);
+      return dropped.count;
+    });
+  }
+
+  /** Deletes an empty container, with the history kept in it. */
+  async deleteContainer(account: string, container: string): Promise<void> {
+    await this.dropping(async (trx, drop) => {
+      await lockForUse(trx, this.database.dialect);
+      if (!(await store.findContainer(trx, account, container))) throw notFound(`Container ${container} does not exist`);
+      if ((await store.containerStats(trx, account, container)).count > 0) throw new ApiError('conflict', 'There was a conflict when trying to complete your request: the container is not empty.');
+      await this.charge(trx, new Map([[account, -(await drop({ account, container, clusters: 'all' })).bytes]]), `delete container ${account}/${container}`);
+      await store.deleteContainer(trx, account, container);
+    });
+  }
+
+  /**
+   * Runs a transaction whose `drop` deletes versions with their references (returning how
+   * many and the bytes they were charged); once it commits, the blocks that nothing needs any
+   * more are deleted at once, so that deleting and writing again cannot pile up garbage.
+   */
+  private async dropping<T>(work: (trx: Transaction<Schema>, drop: Drop) => Promise<T>): Promise<T> {
+    const released = new Set<string>();
+    const result = await withTransaction(this.database, (trx) => work(trx, async (scope) => {
+      const rows = await store.deleteVersions(trx, scope);
+      const hashes = rows.flatMap((r) => splitHashes(r.hashes));
+      await removeRefs(trx, scope.account, hashes);
+      for (const hash of hashes) released.add(hash);
+      return { count: rows.length, bytes: rows.reduce((sum, r) => sum + r.size, 0) };
+    }));
+    if (released.size) await this.reclaim([...released]);
+    return result;
   }
 
   private async charge(trx: Transaction<Schema>, deltas: Map<string, number>, name: string): Promise<void> {
@@ -205,20 +299,15 @@ export class ObjectWriter {
   }
 
   /**
-   * PostgreSQL: a shared lock against the garbage collector's delete phase, then one lock per
-   * path in a fixed order, so two writers of a name commit one after the other. (SQLite's
-   * BEGIN IMMEDIATE already serialises every write transaction.)
+   * The shared lock against the collector's delete phase, then (PostgreSQL) one lock per path
+   * in a fixed order, so two writers of a name commit one after the other. (SQLite's BEGIN
+   * IMMEDIATE already serialises every write transaction.)
    */
   private async lockPaths(trx: Transaction<Schema>, paths: ObjectPath[]): Promise<void> {
+    await lockForUse(trx, this.database.dialect);
     if (this.database.dialect !== 'postgres') return;
-    await sql`select pg_advisory_xact_lock_shared(8585, 2)`.execute(trx);
     for (const key of paths.map(pathKey).sort()) await sql`select pg_advisory_xact_lock(8586, hashtext(${key}))`.execute(trx);
   }
-}
-
-function ignoreNotPending(error: unknown): void {
-  // Another process's start-up may have released the reservation already.
-  if (!(error instanceof ApiError && error.kind === 'notFound')) throw error;
 }
 
 /** Sharing and public links belong to a path and end with the object there. */
