@@ -24,6 +24,7 @@ const FileConfig = Type.Object({
     gcGraceSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     gcIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
     uploadIdleSeconds: Type.Optional(Type.Integer({ minimum: 10 })),
+    reserveBytes: Type.Optional(Type.Integer({ minimum: 0 })),
   }, { additionalProperties: false })),
   images: Type.Optional(Type.Object({
     builtin: Type.Optional(Type.Boolean()),
@@ -57,8 +58,10 @@ export interface Config {
    * grace period, by a sweep every interval. An upload that makes no progress for
    * uploadIdleSeconds (a client gone quiet, blocks posted for a hashmap that never comes) is
    * over: its quota reservations and its blocks are released within a minute after that.
+   * Data writes (blocks, image bases, VM disks) leave reserveBytes of the data directory's
+   * filesystem free, for the database: a full disk refuses uploads (507), not logins.
    */
-  storage: { gcGraceSeconds: number; gcIntervalSeconds: number; uploadIdleSeconds: number };
+  storage: { gcGraceSeconds: number; gcIntervalSeconds: number; uploadIdleSeconds: number; reserveBytes: number };
   /** Build and register oceanos-tiny on a start that finds no image (OCEANOS_BUILTIN_IMAGE=0 turns it off). */
   images: { builtin: boolean };
   /**
@@ -126,6 +129,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       gcGraceSeconds: file.storage?.gcGraceSeconds ?? 24 * 3600,
       gcIntervalSeconds: file.storage?.gcIntervalSeconds ?? 3600,
       uploadIdleSeconds: file.storage?.uploadIdleSeconds ?? 600,
+      reserveBytes: file.storage?.reserveBytes ?? 512 * 1024 * 1024,
     },
     images: { builtin: env.OCEANOS_BUILTIN_IMAGE ? env.OCEANOS_BUILTIN_IMAGE !== '0' : file.images?.builtin ?? true },
     compute: {

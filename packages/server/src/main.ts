@@ -11,6 +11,7 @@ import { attachConsoleProxy } from './console/proxy.ts';
 import { ConsoleService } from './console/service.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
+import { DiskSpace } from './fs/disk-space.ts';
 import { migrate } from './db/migrator.ts';
 import { buildHttpServer, type App } from './http/app.ts';
 import { makeAuthenticate } from './http/auth.ts';
@@ -60,7 +61,8 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     await quota.registerResources([...IDENTITY_RESOURCES, ...COMPUTE_RESOURCES, ...STORAGE_RESOURCES]);
     for (const [name, value] of Object.entries(config.quotaDefaults)) await quota.setResourceDefaults(name, { systemDefault: value });
 
-    const blocks = new LocalBlockStore(join(config.dataDir, 'blocks'));
+    const space = new DiskSpace(config.dataDir, config.storage.reserveBytes);
+    const blocks = new LocalBlockStore(join(config.dataDir, 'blocks'), space);
     const pithos = new PithosService(database, blocks, quota, logger, {
       gcGraceMs: config.storage.gcGraceSeconds * 1000, uploadLeaseMs: config.storage.uploadIdleSeconds * 1000,
     });

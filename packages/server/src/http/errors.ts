@@ -3,11 +3,11 @@
 
 export type ErrorKind =
   | 'badRequest' | 'unauthorized' | 'forbidden' | 'notFound' | 'methodNotAllowed'
-  | 'conflict' | 'overLimit' | 'tooManyRequests' | 'internal';
+  | 'conflict' | 'overLimit' | 'tooManyRequests' | 'insufficientStorage' | 'internal';
 
 const STATUS: Record<ErrorKind, number> = {
   badRequest: 400, unauthorized: 401, forbidden: 403, notFound: 404, methodNotAllowed: 405,
-  conflict: 409, overLimit: 413, tooManyRequests: 429, internal: 500,
+  conflict: 409, overLimit: 413, tooManyRequests: 429, insufficientStorage: 507, internal: 500,
 };
 
 export class ApiError extends Error {
@@ -42,7 +42,7 @@ export type ErrorFormatter = (error: ApiError) => unknown;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 411: 'Length Required', 412: 'Precondition Failed', 422: 'Unprocessable Entity', 415: 'Unsupported Media Type', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Request Entity Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error',
+  409: 'Conflict', 413: 'Request Entity Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 507: 'Insufficient Storage',
 };
 
 /** Keystone: `{"error": {"code", "title", "message"}}`. */
@@ -51,7 +51,7 @@ export const keystoneFault: ErrorFormatter = (e) => ({ error: { code: e.status, 
 export const CLOUD_FAULT_NAMES: Record<ErrorKind, string> = {
   badRequest: 'badRequest', unauthorized: 'unauthorized', forbidden: 'forbidden', notFound: 'itemNotFound',
   methodNotAllowed: 'notAllowed', conflict: 'conflict', overLimit: 'overLimit', tooManyRequests: 'overLimit',
-  internal: 'computeFault',
+  insufficientStorage: 'insufficientStorage', internal: 'computeFault',
 };
 
 /** Synnefo / Nova: `{"itemNotFound": {"code": 404, "message": ..., "details": ...}}`. */

@@ -9,6 +9,7 @@ import { withTransaction } from '../db/transaction.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { ObjectView, PithosService } from '../storage/service.ts';
 import type { ObjectPath } from '../storage/writer.ts';
+import { InsufficientStorage } from '../fs/disk-space.ts';
 import { HEADER_BYTES, inspect } from './disk-format.ts';
 import { checkAttributes, type ImageAttributes } from './attributes.ts';
 import * as store from './store.ts';
@@ -154,6 +155,8 @@ export class ImageService {
       return (await store.findImage(this.db, id))!;
     } catch (error) {
       await store.switchStatus(this.db, id, 'saving', 'queued');
+      // Glance answers a full store with 413 (glance_store's StorageFull), not 507.
+      if (error instanceof InsufficientStorage) throw new ApiError('overLimit', `Image storage media is full: ${error.message}`);
       throw error;
     }
   }

@@ -6,10 +6,11 @@ import { it } from 'node:test';
 import { BlockNotFoundError } from './block-store.ts';
 import { blockHash } from '@oceanos/contract';
 import { LocalBlockStore } from './local-block-store.ts';
+import { DiskSpace, InsufficientStorage } from '../fs/disk-space.ts';
 
 const fresh = () => {
   const root = join(mkdtempSync(join(tmpdir(), 'oceanos-blocks-')), 'blocks');
-  return { root, store: new LocalBlockStore(root, 1024) };
+  return { root, store: new LocalBlockStore(root, undefined, 1024) };
 };
 
 it('stores a block once under its hash, trimmed, and reads it back padded', async () => {
@@ -61,4 +62,15 @@ it('stores many equal blocks concurrently as one', async () => {
   const listed = [];
   for await (const b of store.list()) listed.push(b.hash);
   assert.equal(listed.length, 1);
+});
+
+it('refuses a new block that would eat into the reserve, and still takes blocks it holds', async () => {
+  const root = join(mkdtempSync(join(tmpdir(), 'oceanos-blocks-')), 'blocks');
+  mkdirSync(root, { recursive: true });
+  const known = await new LocalBlockStore(root, undefined, 1024).put(Buffer.from('known'));
+  const free = (await new DiskSpace(root, 0).report()).freeBytes;
+  const full = new LocalBlockStore(root, new DiskSpace(root, free + 1), 1024);
+  await assert.rejects(full.put(Buffer.from('new')), (error) => error instanceof InsufficientStorage && error.status === 507);
+  assert.equal(await full.put(Buffer.from('known')), known, 'a block stored already costs no space');
+  assert.deepEqual(readdirSync(join(root, 'tmp')), []);
 });

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, opendir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InsufficientStorage, isDiskFull, type DiskSpace } from '../fs/disk-space.ts';
 import { removeOlderThan, syncDir } from '../fs/durable.ts';
 import { BlockNotFoundError, isBlockHash, type BlockStore, type StoredBlock } from './block-store.ts';
 import { BLOCK_SIZE, blockHashAsync, trimTrailingZeros } from '@oceanos/contract';
@@ -12,7 +13,8 @@ export class LocalBlockStore implements BlockStore {
   private readonly tmpDir: string;
   private readonly knownDirs = new Set<string>();
 
-  constructor(private readonly root: string, private readonly blockSize = BLOCK_SIZE) {
+  /** `space`: new blocks must leave its reserve free (507 otherwise). */
+  constructor(private readonly root: string, private readonly space?: DiskSpace, private readonly blockSize = BLOCK_SIZE) {
     this.tmpDir = join(root, 'tmp');
   }
 
@@ -40,24 +42,26 @@ export class LocalBlockStore implements BlockStore {
     const hash = knownHash ?? await blockHashAsync(block);
     const target = this.pathOf(hash);
     if ((await this.touch([hash])).length === 0) return hash;
+    const data = trimTrailingZeros(block);
+    await this.space?.ensureRoom(data.length);
     await this.ensureDir(this.tmpDir);
     await this.ensureDir(join(this.root, hash.slice(0, 2), hash.slice(2, 4)));
     const tmp = join(this.tmpDir, `${hash}.${randomBytes(6).toString('hex')}`);
-    const file = await open(tmp, 'wx', 0o600);
+    const file = await open(tmp, 'wx', 0o600).catch(fullDiskAsInsufficient);
     try {
-      await file.writeFile(trimTrailingZeros(block));
+      await file.writeFile(data);
       await file.sync();
     } catch (error) {
       await file.close();
       await rm(tmp, { force: true });
-      throw error;
+      fullDiskAsInsufficient(error);
     }
     await file.close();
     try {
       await rename(tmp, target);
     } catch (error) {
       await rm(tmp, { force: true });
-      throw error;
+      fullDiskAsInsufficient(error);
     }
     await syncDir(join(this.root, hash.slice(0, 2), hash.slice(2, 4)));
     return hash;
@@ -127,4 +131,9 @@ export class LocalBlockStore implements BlockStore {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     this.knownDirs.add(dir);
   }
+}
+
+/** Rethrows a full disk met while writing (past the reserve check, by a race) as a 507. */
+function fullDiskAsInsufficient(error: unknown): never {
+  throw isDiskFull(error) ? new InsufficientStorage() : error;
 }

@@ -27,6 +27,8 @@ export interface Reply { status: number; headers: Record<string, string | string
 export async function startPlane(databaseUrl: string, tweak: (config: Config) => void = () => {}, parts: PlaneParts = {}): Promise<TestPlane> {
   const config = loadConfig({ dataDir: mkdtempSync(join(tmpdir(), 'oceanos-plane-')), listen: '127.0.0.1:8585', env: { OCEANOS_DATABASE_URL: databaseUrl } });
   config.logLevel = 'info';
+  // Tests must not depend on how full the machine's disk is; the full-disk test sets its own.
+  config.storage.reserveBytes = 0;
   tweak(config);
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
