@@ -20,7 +20,7 @@ const root = process.getuid?.() === 0;
 describe('a full disk', { skip: root ? false : 'mounting a small filesystem needs root' }, () => {
   let mount = '';
   let plane: TestPlane;
-  let user: TestUser;
+  let user: TestUser & { password: string };
   let u: Call;
   before(async () => {
     mount = mkdtempSync(join(tmpdir(), 'oceanos-full-disk-'));

@@ -92,25 +92,26 @@ export class Uploads {
 
   /**
    * Holds a block POSTed for a hashmap upload in the account's session, reserving its bytes:
-   * 413 if they do not fit. A block the session holds already costs nothing more.
+   * 413 if they do not fit. A block the session holds already costs nothing more (false).
    */
-  async holdPosted(account: string, hash: string, bytes: number): Promise<void> {
+  async holdPosted(account: string, hash: string, bytes: number): Promise<boolean> {
     const id = sessionId(account);
-    await withTransaction(this.database, async (trx) => {
+    return withTransaction(this.database, async (trx) => {
       await lockForUse(trx, this.database.dialect);
       await refs.insertUpload(trx, id, account, null, this.expiry());
-      if (await refs.isHeld(trx, id, hash)) return;
+      if (await refs.isHeld(trx, id, hash)) return false;
       const serial = await this.quota.issue({ issuer: ISSUER, name: `posted block ${hash}`, charges: [charge(account, bytes)] }, trx);
       await refs.holdBlock(trx, id, hash, bytes, serial);
+      return true;
     });
   }
 
-  /** Lets go of a block whose write failed. */
-  async unholdPosted(account: string, hash: string): Promise<void> {
+  /** Lets go of posted blocks (of a request that failed: its client cannot name them). */
+  async unholdPosted(account: string, hashes: string[]): Promise<void> {
     await withTransaction(this.database, async (trx) => {
-      for (const { serial } of await refs.releaseHeld(trx, sessionId(account), [hash])) await this.release(trx, serial);
+      for (const { serial } of await refs.releaseHeld(trx, sessionId(account), hashes)) await this.release(trx, serial);
     });
-    await this.reclaim([hash]);
+    await this.reclaim(hashes);
   }
 
   /** In a commit's transaction: the upload is over and its blocks belong to the new version. */

@@ -144,20 +144,22 @@ export class ObjectWriter {
 
   /**
    * Stores raw blocks POSTed by `account` for a hashmap upload (Pithos' container POST), each
-   * reserved in its quota and held in its upload session; returns their hashes in order.
+   * reserved in its quota and held in its upload session; returns their hashes in order. If
+   * the request fails, the blocks it brought are let go: its client never learns their names.
    */
   async storePosted(body: AsyncIterable<Buffer>, account: string): Promise<string[]> {
     const hashes: string[] = [];
-    await this.storeBlocks(body, async (block) => async () => {
-      const hash = await blockHashAsync(block);
-      await this.uploads.holdPosted(account, hash, block.length);
-      try {
-        return await this.blocks.put(block, hash);
-      } catch (error) {
-        await this.uploads.unholdPosted(account, hash).catch(() => undefined);
-        throw error;
-      }
-    }, (_block, index, stored) => stored.then((hash) => { hashes[index] = hash; }));
+    const brought: string[] = [];
+    try {
+      await this.storeBlocks(body, async (block) => async () => {
+        const hash = await blockHashAsync(block);
+        if (await this.uploads.holdPosted(account, hash, block.length)) brought.push(hash);
+        return this.blocks.put(block, hash);
+      }, (_block, index, stored) => stored.then((hash) => { hashes[index] = hash; }));
+    } catch (error) {
+      if (brought.length) await this.uploads.unholdPosted(account, brought);
+      throw error;
+    }
     return hashes;
   }
 
