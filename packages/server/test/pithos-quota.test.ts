@@ -32,7 +32,9 @@ function chunkedPut(port: number, path: string, token: string, total: number): P
       res.on('end', done);
       res.on('close', done);
     });
-    req.on('error', (error) => (answered ? undefined : reject(error)));
+    // The server may close the connection after its answer while the client still writes: the
+    // write fails (EPIPE), and the answer, already on its way, comes next.
+    req.on('error', (error) => setTimeout(() => (answered ? undefined : reject(error)), 1000));
     const pump = () => {
       if (answered || sent >= total) return void req.end();
       sent += MiB;
