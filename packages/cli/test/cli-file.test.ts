@@ -165,3 +165,24 @@ test('publish prints a link anyone can read; unpublish revokes it; share sets re
   const usage = await runCli(['file', 'share', 'hello.txt'], env);
   assert.deepEqual([usage.code, usage.stderr], [2, 'oceanos: give --read and/or --write, or --clear alone\n']);
 });
+
+test('file purge and container purge drop old versions and give their space back', async () => {
+  await ok(['container', 'create', 'history'], env);
+  for (const text of ['one', 'two!', 'three']) await carol.storage.putObject('history', 'doc', text);
+  await carol.storage.putObject('history', 'other', 'a');
+  await carol.storage.putObject('history', 'other', 'bb');
+  const usage = async () => (await carol.account.quotas())[await carol.storage.accountId()]!['pithos.diskspace']!.usage;
+  const before = await usage();
+  assert.equal((await carol.storage.versions('history', 'doc')).length, 3);
+  assert.equal(await ok(['file', 'purge', '/history/doc'], env), 'Dropped the old versions of /history/doc\n');
+  assert.equal((await carol.storage.versions('history', 'doc')).length, 1);
+  assert.equal(await usage(), before - 'one'.length - 'two!'.length);
+  const tooEarly = await ok(['container', 'purge', 'history', '--before', '2000-01-01T00:00:00Z'], env);
+  assert.equal(tooEarly, 'Dropped the old versions in container history\n');
+  assert.equal((await carol.storage.versions('history', 'other')).length, 2, 'nothing was that old');
+  await ok(['container', 'purge', 'history'], env);
+  assert.equal((await carol.storage.versions('history', 'other')).length, 1);
+  assert.equal((await carol.storage.getObject('history', 'other')).toString(), 'bb');
+  const bad = await runCli(['file', 'purge', '/history/doc', '--before', 'yesterday-ish'], env);
+  assert.equal(bad.code, 2);
+});

@@ -171,9 +171,14 @@ export class StorageApi {
     await this.call('POST', await this.objectPath(container, name), { headers: writeHeaders(changes) });
   }
 
-  /** Grants read/write access to user UUIDs, `*` or `<account>:<group>`; empty lists stop sharing. */
-  async setSharing(container: string, name: string, sharing: Partial<Sharing>): Promise<void> {
-    await this.call('POST', await this.objectPath(container, name), { headers: { 'x-object-sharing': formatSharing(sharing) } });
+  /**
+   * Grants read/write access to user UUIDs, `*` or `<account>:<group>`; empty lists stop sharing.
+   * Grantees see the current version and later ones; with `shareHistory`, older ones too.
+   */
+  async setSharing(container: string, name: string, sharing: Partial<Sharing>, options: { shareHistory?: boolean } = {}): Promise<void> {
+    const headers: Record<string, string> = { 'x-object-sharing': formatSharing(sharing) };
+    if (options.shareHistory) headers['x-object-share-history'] = 'true';
+    await this.call('POST', await this.objectPath(container, name), { headers });
   }
 
   /** Makes the object readable by anyone with the link; returns the link. */
@@ -199,8 +204,19 @@ export class StorageApi {
     await this.putFrom('x-move-from', from, container, name, options);
   }
 
+  /** Deletes the object with its old versions. */
   async deleteObject(container: string, name: string): Promise<void> {
     await this.call('DELETE', await this.objectPath(container, name));
+  }
+
+  /**
+   * Drops the old versions (not the current one) written up to `until` (now by default) of an
+   * object, or of every object in the container when `name` is undefined; they stop counting
+   * against the quota.
+   */
+  async purgeHistory(container: string, name?: string, until: Date = new Date()): Promise<void> {
+    const path = name === undefined ? await this.containerPath(container) : await this.objectPath(container, name);
+    await this.call('DELETE', path, { query: { until: String(until.getTime() / 1000) } });
   }
 
   // ---- blocks and hashmaps (used by uploadFile) ----

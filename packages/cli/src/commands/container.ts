@@ -2,6 +2,7 @@
 import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Context } from '../context.ts';
 import { formatQuantity } from '../quantity.ts';
+import { timeOption } from '../time-option.ts';
 
 const size = (n: number) => formatQuantity(n, 'bytes');
 
@@ -37,6 +38,14 @@ export function registerContainerCommands(program: CommandUnknownOpts, ctx: Cont
         ['Created', info.timestamp === undefined ? undefined : new Date(info.timestamp * 1000).toISOString()],
         ...Object.entries(info.meta).map(([k, v]): [string, string] => [`Meta ${k}`, v]),
       ], info);
+    });
+
+  container.command('purge').description('drop the old versions of every object in a container (they count against your quota)')
+    .argument('<name>')
+    .option('--before <time>', 'only versions written up to this time (ISO 8601; default: now)')
+    .action(async (name, opts) => {
+      await (await ctx.client()).storage.purgeHistory(name, undefined, timeOption(opts.before));
+      ctx.output.message(`Dropped the old versions in container ${name}`);
     });
 
   container.command('delete').description('delete an empty container (see `oceanos file delete -r` to empty it)')

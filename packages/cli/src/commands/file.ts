@@ -5,6 +5,7 @@ import { ApiError, isSubdir, type ObjectInfo } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import { formatQuantity } from '../quantity.ts';
 import { DEFAULT_CONTAINER, objectOf, parseRemotePath, showPath } from '../remote-path.ts';
+import { timeOption } from '../time-option.ts';
 import { UsageError } from '../usage-error.ts';
 import { CONTAINER_HELP, ensureDefaultContainer, resolveTarget } from './file-shared.ts';
 import { registerFileTransferCommands } from './file-transfer.ts';
@@ -102,6 +103,16 @@ export function registerFileCommands(program: CommandUnknownOpts, ctx: Context):
       ctx.output.message(opts.recursive ? `Deleted ${showPath({ ...path, name })} (${names.length} object(s) under it)` : `Deleted ${showPath(path)}`, { deleted: count });
     });
 
+  file.command('purge').description('drop the old versions of an object (they count against your quota); the current one stays')
+    .argument('<path>')
+    .option('--container <name>', CONTAINER_HELP, DEFAULT_CONTAINER)
+    .option('--before <time>', 'only versions written up to this time (ISO 8601; default: now)')
+    .action(async (pathText, opts) => {
+      const path = objectOf(pathText, opts.container);
+      await (await ctx.client()).storage.purgeHistory(path.container, path.name, timeOption(opts.before));
+      ctx.output.message(`Dropped the old versions of ${showPath(path)}`);
+    });
+
   file.command('mkdir').description('create a folder (an empty object of type application/directory)')
     .argument('<path>')
     .option('--container <name>', CONTAINER_HELP, DEFAULT_CONTAINER)
@@ -137,13 +148,14 @@ export function registerFileCommands(program: CommandUnknownOpts, ctx: Context):
     .option('--read <grantees>', 'comma-separated user UUIDs, ACCOUNT:GROUP or * (everyone)')
     .option('--write <grantees>', 'the same, for writing (which includes reading)')
     .option('--clear', 'stop sharing the object')
+    .option('--with-history', 'grantees also read the versions written before this share (by default: the current one and later)')
     .action(async (pathText, opts) => {
       if (opts.clear ? opts.read !== undefined || opts.write !== undefined : opts.read === undefined && opts.write === undefined) {
         throw new UsageError('give --read and/or --write, or --clear alone');
       }
       const path = objectOf(pathText, opts.container);
       const storage = (await ctx.client()).storage;
-      await storage.setSharing(path.container, path.name, { read: list(opts.read), write: list(opts.write) });
+      await storage.setSharing(path.container, path.name, { read: list(opts.read), write: list(opts.write) }, { shareHistory: opts.withHistory === true });
       showObject(ctx, await storage.objectInfo(path.container, path.name));
     });
 }
