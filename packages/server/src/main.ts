@@ -104,7 +104,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
       identity.purgeExpiredTokens().catch((error) => logger.warn({ err: error }, 'token purge failed'));
     }, 3600_000);
     purge.unref();
-    pithos.startSweeping(config.storage.gcIntervalSeconds * 1000);
+    pithos.housekeeping.startSweeping(config.storage.gcIntervalSeconds * 1000);
 
     return {
       app, database, identity, quota, pithos, images, collector, catalog, jobs, backend, flavors, keypairs, servers, consoles, logger,

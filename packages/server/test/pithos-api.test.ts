@@ -365,7 +365,7 @@ for (const database of await testDatabases()) {
       assert.equal((await plane.collector.sweep()).deleted, 0, 'a posted block is held for its hashmap');
       // The hashmap never comes: the session's lease runs out, and the block goes with it.
       await plane.database.db.updateTable('pithos_uploads').set({ expires_at: new Date(0).toISOString() }).where('account', '=', alice.id).execute();
-      assert.equal(await plane.pithos.endDeadUploads(), 1);
+      assert.equal(await plane.pithos.housekeeping.endDeadUploads(), 1);
       assert.equal(blockFiles(dataDir), before - 1);
       const late = await a.call('PUT', `${url(alice.id, 'files/late')}?hashmap&format=json`, { body: JSON.stringify({ bytes: 1000, hashes: [hash] }), headers: { 'content-type': 'text/plain' } });
       assert.equal(late.status, 409);

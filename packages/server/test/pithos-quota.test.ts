@@ -141,7 +141,7 @@ for (const database of await testDatabases()) {
       const stored = storedBlocks(dataDir);
       assert.deepEqual([...stored].filter((h) => !referenced.has(h)), [], 'nothing unreferenced is left');
       assert.deepEqual([...referenced].filter((h) => !stored.has(h) && h !== blockHash(Buffer.alloc(0))), [], 'nothing referenced is lost');
-      assert.deepEqual(await plane.pithos.reconcileCharges(false), []);
+      assert.deepEqual(await plane.pithos.housekeeping.reconcileCharges(false), []);
     });
   });
 }

@@ -112,3 +112,16 @@ export function prefixEnd(prefix: string): string | undefined {
   }
   return undefined;
 }
+
+/** Metadata after a change: `set` merged in, `remove` taken out. */
+export function mergeMetadata(current: Metadata, change: { set: Metadata; remove: string[] }): Metadata {
+  const merged = { ...current, ...change.set };
+  for (const key of change.remove) delete merged[key];
+  return merged;
+}
+
+/** An object POST replaces the user metadata but keeps Content-Disposition and the like. */
+export function keepSystemMetadata(current: Metadata, next: Metadata): Metadata {
+  const kept = Object.fromEntries(Object.entries(current).filter(([k]) => !k.startsWith('x-object-meta-')));
+  return { ...kept, ...next };
+}

@@ -11,15 +11,15 @@ import { checkObjectAccess, firstSharedSerial, grantsForCaller, PUBLIC_READER, u
 import type { BlockStore } from './block-store.ts';
 import { listWithDelimiter, rangeEnd, type ListOptions, type Listed } from './listing.ts';
 import type { Manifest } from './manifest.ts';
-import { checkMetadata, type Metadata } from './names.ts';
+import { checkMetadata, keepSystemMetadata, mergeMetadata, type Metadata } from './names.ts';
 import { Md5Workers } from './md5-workers.ts';
 import { ObjectViews, type ObjectView } from './object-view.ts';
 import { ObjectReader, splitHashes } from './reader.ts';
 import { formatSharing, isValidGroupName, type Sharing } from './sharing.ts';
 import * as store from './store.ts';
-import { ISSUER, ObjectWriter, setPublished, type Draft, type ObjectPath } from './writer.ts';
-import { reconcileCharges } from './charges.ts';
+import { ObjectWriter, setPublished, type Draft, type ObjectPath } from './writer.ts';
 import { GarbageCollector } from './garbage-collector.ts';
+import { Housekeeping } from './housekeeping.ts';
 import { Uploads } from './uploads.ts';
 
 export type { ObjectView };
@@ -40,17 +40,17 @@ export class PithosService {
   readonly writer: ObjectWriter;
   readonly collector: GarbageCollector;
   readonly uploads: Uploads;
+  readonly housekeeping: Housekeeping;
   private readonly views: ObjectViews;
   private readonly md5Workers = new Md5Workers();
   private readonly knownAccounts = new Set<string>();
-  private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly database: Database,
     readonly blocks: BlockStore,
     private readonly quota: QuotaService,
     private readonly logger: Logger,
-    private readonly options: PithosOptions,
+    options: PithosOptions,
   ) {
     this.reader = new ObjectReader(blocks, this.md5Workers);
     this.views = new ObjectViews(database, this.reader);
@@ -60,53 +60,22 @@ export class PithosService {
       .catch((error) => this.logger.warn({ err: error, blocks: hashes.length }, 'deleting unneeded blocks failed; the sweep will'));
     this.uploads = new Uploads(database, quota, reclaim, options.uploadLeaseMs);
     this.writer = new ObjectWriter(database, blocks, quota, this.md5Workers, this.uploads, reclaim);
+    this.housekeeping = new Housekeeping(database, quota, this.uploads, this.collector, logger, options.uploadLeaseMs);
+  }
+
+  /** Ends what a previous run left and makes every charge match what is kept (housekeeping.ts). */
+  start(): Promise<void> {
+    return this.housekeeping.start();
   }
 
   /** Stops the sweeps and the MD5 worker threads. */
   close(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
+    this.housekeeping.stop();
     this.uploads.close();
     return this.md5Workers.close();
   }
 
   private get db() { return this.database.db; }
-
-  /**
-   * Ends the uploads a previous run left (their reservations and blocks go), releases
-   * reservations no upload holds, and makes every account's charge equal what it keeps.
-   */
-  async start(): Promise<void> {
-    await this.endDeadUploads();
-    const held = await this.uploads.heldSerials();
-    const stale = (await this.quota.pending(ISSUER)).filter((serial) => !held.has(serial));
-    for (const serial of stale) await this.quota.resolve(serial, 'reject').catch(() => undefined);
-    if (stale.length) this.logger.info({ released: stale.length }, 'released upload reservations left by a previous run');
-    const drift = await reconcileCharges(this.database, this.quota, true);
-    if (drift.length) this.logger.warn({ drift }, 'pithos.diskspace charges differed from the bytes kept; charged what is kept');
-  }
-
-  /** Sweeps dead uploads every minute (or sooner, for short leases) and unreferenced blocks every `gcIntervalMs`. */
-  startSweeping(gcIntervalMs: number): void {
-    const every = (ms: number, work: () => Promise<unknown>, what: string) => {
-      const timer = setInterval(() => { work().catch((error) => this.logger.warn({ err: error }, `${what} failed`)); }, ms);
-      timer.unref();
-      this.timers.push(timer);
-    };
-    every(Math.min(60_000, Math.max(1000, this.options.uploadLeaseMs / 4)), () => this.endDeadUploads(), 'ending dead uploads');
-    every(gcIntervalMs, () => this.collector.sweep(), 'block garbage collection');
-  }
-
-  /** Ends uploads whose lease ran out or whose process is gone. */
-  async endDeadUploads(): Promise<number> {
-    const ended = await this.uploads.expire();
-    if (ended) this.logger.info({ ended }, 'ended uploads that stopped; their reservations and blocks are released');
-    return ended;
-  }
-
-  /** Compares (and with `fix` repairs) each account's pithos.diskspace charge with the bytes it keeps. */
-  reconcileCharges(fix: boolean) {
-    return reconcileCharges(this.database, this.quota, fix);
-  }
 
   // ---- accounts
 
@@ -417,16 +386,4 @@ export class PithosService {
   fillMd5Later(account: string, serial: number): void {
     this.md5Of(account, serial).catch((error) => this.logger.warn({ err: error, serial }, 'computing an MD5 failed'));
   }
-}
-
-function mergeMetadata(current: Metadata, change: { set: Metadata; remove: string[] }): Metadata {
-  const merged = { ...current, ...change.set };
-  for (const key of change.remove) delete merged[key];
-  return merged;
-}
-
-/** An object POST replaces the user metadata but keeps Content-Disposition and the like. */
-function keepSystemMetadata(current: Metadata, next: Metadata): Metadata {
-  const kept = Object.fromEntries(Object.entries(current).filter(([k]) => !k.startsWith('x-object-meta-')));
-  return { ...kept, ...next };
 }
