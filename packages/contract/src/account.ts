@@ -66,11 +66,11 @@ export interface BulkCommissionResult { accepted: number[]; rejected: number[]; 
 /** Operator request: set (or, with null, reset to the default) one user's limit on one resource. */
 export const QuotaLimitSet = Type.Object({
   limit: Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()]),
-});
+}, { additionalProperties: false });
 export type QuotaLimitSet = Static<typeof QuotaLimitSet>;
 
 export const ResourceDefaultsSet = Type.Object({
   system_default: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   project_default: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
-}, { minProperties: 1 });
+}, { minProperties: 1, additionalProperties: false });
 export type ResourceDefaultsSet = Static<typeof ResourceDefaultsSet>;

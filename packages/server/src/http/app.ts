@@ -23,6 +23,12 @@ export interface HttpOptions {
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+/** What a route may declare in its `config`. */
+export interface RouteConfig {
+  /** Query parameters that may repeat (a list); any other repeated one is a 400. */
+  repeatableQuery?: string[];
+}
+
 export async function buildHttpServer(options: HttpOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -31,7 +37,8 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
     genReqId: () => `req-${crypto.randomUUID()}`,
-    ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+    // Unknown fields are refused where a schema says so, not silently dropped.
+    ajv: { customOptions: { coerceTypes: false, allErrors: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Swift's COPY and Pithos' MOVE.
@@ -45,6 +52,16 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     const methods = methodsByUrl.get(url) ?? new Set<string>();
     for (const m of [route.method].flat()) methods.add(m);
     methodsByUrl.set(url, methods);
+  });
+
+  // One rule for every API: a query parameter given twice is a 400, unless the route takes a
+  // list under that name (route config `repeatableQuery`, e.g. Glance's sort_key and tag).
+  // Handlers then see a string for every other parameter.
+  app.addHook('preValidation', async (request) => {
+    const repeatable = (request.routeOptions.config as RouteConfig | undefined)?.repeatableQuery ?? [];
+    for (const [key, value] of Object.entries(request.query as Record<string, unknown>)) {
+      if (Array.isArray(value) && !repeatable.includes(key)) throw new ApiError('badRequest', `Query parameter ${key} may be given only once`);
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -105,6 +122,11 @@ function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequ
     return new ApiError('badRequest', 'Malformed request body: not valid JSON');
   }
   if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new ApiError('badRequest', 'Request body is empty but Content-Type is application/json');
+  if (clientWentAway(e)) {
+    // Nobody is left to answer: not an error of ours, and no stack trace.
+    request.log.info({ reason: e.code ?? e.message }, 'the client went away before its request was complete');
+    return new ApiError('badRequest', 'The client disconnected before its request was complete', undefined, {}, 499);
+  }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const kind = e.statusCode === 413 ? 'overLimit' : e.statusCode === 404 ? 'notFound' : 'badRequest';
     return new ApiError(kind, e.message, undefined, {}, e.statusCode);
@@ -112,6 +134,10 @@ function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequ
   request.log.error({ err: error }, 'unhandled error');
   return new ApiError('internal', `An unexpected error prevented the server from fulfilling your request (request id ${request.id}).`);
 }
+
+/** A request body that stopped because its client closed the connection. */
+const clientWentAway = (e: FastifyError) =>
+  e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.message === 'aborted';
 
 function send(reply: FastifyReply, format: ErrorFormatter, error: ApiError) {
   const body = format(error);

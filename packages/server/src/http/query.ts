@@ -1,5 +1,6 @@
-// Query strings as Fastify parses them: a repeated key gives an array.
+// Query strings as Fastify parses them: a repeated key gives an array, which the HTTP edge
+// refuses (400) unless the route declares that key repeatable (app.ts).
 export type Query = Record<string, string | string[] | undefined>;
 
-/** The last value of `key` (OpenStack services take the last of a repeated parameter). */
+/** The value of a parameter that is not repeatable (its last one, were it a list). */
 export const lastValue = (query: Query, key: string): string | undefined => [query[key] ?? []].flat().at(-1);

@@ -51,7 +51,7 @@ export function glanceRoutes(app: App, { images, pithos, authenticate }: GlanceD
     return reply.code(201).header('location', `${GLANCE_PREFIX}/images/${image.id}`).send(glanceImage(image));
   });
 
-  app.get('/images', async (request) => {
+  app.get('/images', { config: { repeatableQuery: ['sort_key', 'sort_dir', 'tag'] } }, async (request) => {
     const who = await caller(request);
     const { rows, memberships } = await images.visible(who);
     const query = request.query as Query;
