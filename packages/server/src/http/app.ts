@@ -27,6 +27,8 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export interface RouteConfig {
   /** Query parameters that may repeat (a list); any other repeated one is a 400. */
   repeatableQuery?: string[];
+  /** The path holds a secret: the access log shows the route's pattern instead. */
+  secretPath?: boolean;
 }
 
 export async function buildHttpServer(options: HttpOptions): Promise<App> {
@@ -46,12 +48,14 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
   app.addHttpMethod('MOVE');
 
   const methodsByUrl = new Map<string, Set<string>>();
+  const secretUrls = new Set<string>();
   app.addHook('onRoute', (route) => {
     // `/prefix` and `/prefix/` are one route to Fastify but may be reported separately.
     const url = route.url.length > 1 ? route.url.replace(/\/$/, '') : route.url;
     const methods = methodsByUrl.get(url) ?? new Set<string>();
     for (const m of [route.method].flat()) methods.add(m);
     methodsByUrl.set(url, methods);
+    if ((route.config as RouteConfig | undefined)?.secretPath) secretUrls.add(url);
   });
 
   // One rule for every API: a query parameter given twice is a 400, unless the route takes a
@@ -65,8 +69,11 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    // The path only: query strings may carry tokens (Swift temp URLs, Pithos' ?X-Auth-Token).
-    request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    // The path only: query strings may carry tokens (Swift temp URLs, Pithos' ?X-Auth-Token);
+    // and the route's pattern where the path itself holds a secret (a token, a public link).
+    const config = request.routeOptions.config as RouteConfig | undefined;
+    const path = config?.secretPath ? request.routeOptions.url : request.url.split('?')[0];
+    request.log.info({ method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   app.setErrorHandler(errorHandler(cloudFault));
@@ -81,12 +88,12 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     }, { prefix: family.prefix });
   }
   await app.after();
-  addMethodNotAllowed(app, methodsByUrl, options.families);
+  addMethodNotAllowed(app, methodsByUrl, secretUrls, options.families);
   return app;
 }
 
 /** For every known URL, answers 405 (with `Allow`) to the methods it does not serve. */
-function addMethodNotAllowed(app: App, methodsByUrl: Map<string, Set<string>>, families: ApiFamily[]) {
+function addMethodNotAllowed(app: App, methodsByUrl: Map<string, Set<string>>, secretUrls: Set<string>, families: ApiFamily[]) {
   for (const [url, methods] of methodsByUrl) {
     if (methods.has('GET')) methods.add('HEAD');
     const family = families.filter((f) => url.startsWith(f.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
@@ -98,6 +105,7 @@ function addMethodNotAllowed(app: App, methodsByUrl: Map<string, Set<string>>, f
       method: missing as unknown as string[],
       url,
       exposeHeadRoute: false,
+      config: { secretPath: secretUrls.has(url) },
       handler: (request, reply) =>
         send(reply, format, new ApiError('methodNotAllowed', `Method ${request.method} is not allowed on ${url}`, undefined, { allow })),
     });

@@ -60,7 +60,7 @@ export function synnefoTokenRoutes(app: App, deps: KeystoneDeps) {
     return accessView(issued, issued.token, deps);
   });
 
-  app.get('/tokens/:token', { schema: { params: Type.Object({ token: Type.String({ minLength: 1 }) }) } }, async (request) => {
+  app.get('/tokens/:token', { config: { secretPath: true }, schema: { params: Type.Object({ token: Type.String({ minLength: 1 }) }) } }, async (request) => {
     const subject = request.params.token;
     const caller: AuthContext = request.headers['x-auth-token'] ? await authenticate(request) : { token: subject, ...(await identity.validateToken(subject)) };
     const info = await inspectSubjectToken(identity, caller, subject, 'validate another user\'s token');

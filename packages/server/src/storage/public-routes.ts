@@ -7,7 +7,7 @@ import { httpDate } from './swift-http.ts';
 
 export function publicRoutes(app: App, pithos: PithosService) {
   app.route({
-    method: ['GET', 'HEAD'], url: '/:token', exposeHeadRoute: false,
+    method: ['GET', 'HEAD'], url: '/:token', exposeHeadRoute: false, config: { secretPath: true },
     async handler(request, reply) {
       const { token } = request.params as { token: string };
       const view = await pithos.publicObject(token);
