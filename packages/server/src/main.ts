@@ -54,7 +54,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     const applied = await migrate(database);
     if (applied.length) logger.info({ applied }, 'database migrated');
 
-    const identity = new IdentityService(database, { tokenTtlSeconds: config.tokenTtlSeconds }, new LoginThrottle(config.loginThrottle));
+    const identity = new IdentityService(database, { tokenTtlSeconds: config.tokenTtlSeconds }, new LoginThrottle(database, config.loginThrottle));
     const quota = new QuotaService(database, identity);
     // Compute and storage resources are registered now so that limits can be set before those
     // services are deployed; each service re-registers its own when it starts.

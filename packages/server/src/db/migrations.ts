@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { computeMigration } from '../compute/migration.ts';
 import { consoleMigration } from '../console/migration.ts';
+import { loginThrottleMigration } from '../identity/throttle-migration.ts';
 import { imagesMigration } from '../images/migration.ts';
 import { jobsMigration } from '../jobs/migration.ts';
 import { pithosHardeningMigration, pithosMigration } from '../storage/migration.ts';
@@ -119,4 +120,5 @@ export const migrations: Migration[] = [
   computeMigration,
   consoleMigration,
   pithosHardeningMigration,
+  loginThrottleMigration,
 ];

@@ -39,6 +39,18 @@ export interface TokensTable {
   revoked: number;
 }
 
+/** Failed logins of one user from one address (`<user>|<address>`): login-throttle.ts. */
+export interface LoginPairsTable {
+  key: string;
+  failures: Generated<number>;
+  blocks: Generated<number>;
+  last_failure_ms: Generated<number>;
+  blocked_until_ms: Generated<number>;
+}
+
+/** Failed logins from one address, whatever the names, in the current window. */
+export interface LoginAddressesTable { address: string; failures: Generated<number>; window_start_ms: Generated<number> }
+
 export interface ResourcesTable {
   name: string;
   service: string;
@@ -335,6 +347,8 @@ export interface Schema {
   keypairs: KeypairsTable;
   servers: ServersTable;
   console_tokens: ConsoleTokensTable;
+  login_pairs: LoginPairsTable;
+  login_addresses: LoginAddressesTable;
 }
 
 /** Either the database or an open transaction: store functions accept both. */

@@ -164,11 +164,9 @@ export class IdentityService {
   async changePassword(id: string, originalPassword: string, newPassword: string, clientAddress: string): Promise<void> {
     const row = await store.findUserById(this.db, id);
     if (!row) throw notFound(`Could not find user: ${id}`);
-    this.throttle.check(row.name, clientAddress);
-    if (!(await verifyPassword(row.password_hash, originalPassword))) {
-      this.throttle.recordFailure(row.name, clientAddress);
-      throw unauthorized('The original password is not correct.');
-    }
+    await this.throttle.admit(row.id, clientAddress);
+    if (!(await verifyPassword(row.password_hash, originalPassword))) throw unauthorized('The original password is not correct.');
+    await this.throttle.succeeded(row.id, clientAddress);
     await this.updateUser(id, { password: newPassword });
   }
 
@@ -275,18 +273,19 @@ export class IdentityService {
 
   // ---- authentication and tokens
 
-  /** Checks a name (or id) and password. Failures are throttled per user and per address. */
+  /**
+   * Checks a name (or id) and password. Attempts are throttled per user and address and per
+   * address (login-throttle.ts), counted by the user whichever name form is given.
+   */
   async authenticatePassword(user: { id?: string; name?: string }, password: string, clientAddress: string): Promise<UserView> {
-    const key = user.id ?? user.name;
-    if (!key) throw badRequest('Either user.id or user.name is required');
-    this.throttle.check(key, clientAddress);
-    const row = user.id !== undefined ? await store.findUserById(this.db, user.id) : await store.findUserByName(this.db, user.name!);
+    if (!user.id && !user.name) throw badRequest('Either user.id or user.name is required');
+    const row = user.id ? await store.findUserById(this.db, user.id) : await store.findUserByName(this.db, user.name!);
+    // A name nobody has is counted as itself, so that the answers do not tell it apart.
+    const key = row?.id ?? `unknown:${user.id || user.name}`;
+    await this.throttle.admit(key, clientAddress);
     const ok = await verifyPassword(row?.password_hash ?? null, password);
-    if (!row || !ok || row.enabled !== 1) {
-      this.throttle.recordFailure(key, clientAddress);
-      throw unauthorized('The request you have made requires authentication.');
-    }
-    this.throttle.recordSuccess(key);
+    if (!row || !ok || row.enabled !== 1) throw unauthorized('The request you have made requires authentication.');
+    await this.throttle.succeeded(key, clientAddress);
     return toUserView(row, await store.isAdmin(this.db, row.id));
   }
 
