@@ -7,7 +7,7 @@ import { ServiceCatalog } from './catalog/catalog.ts';
 import { FlavorService } from './compute/flavor-service.ts';
 import { KeypairService } from './compute/keypair-service.ts';
 import { ServerService } from './compute/server-service.ts';
-import { attachConsoleProxy } from './console/proxy.ts';
+import { attachConsoleProxy, type ConsoleProxy } from './console/proxy.ts';
 import { ConsoleService } from './console/service.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
@@ -41,6 +41,7 @@ export interface ControlPlane {
   keypairs: KeypairService;
   servers: ServerService;
   consoles: ConsoleService;
+  consoleProxy: ConsoleProxy;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -81,7 +82,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
 
     const baseUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
     const catalog = new ServiceCatalog(baseUrl, config.region);
-    const consoles = new ConsoleService(database, { ttlSeconds: config.compute.consoleTokenSeconds, url: (path) => catalog.url(path) });
+    const consoles = new ConsoleService(database, identity, { ttlSeconds: config.compute.consoleTokenSeconds, url: (path) => catalog.url(path) });
     const servers = new ServerService({
       database, quota, images, pithos, flavors, keypairs, backend, jobs, consoles, logger,
       options: { stopTimeoutMs: config.compute.stopTimeoutSeconds * 1000 },
@@ -94,6 +95,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
       families: apiFamilies({ identity, quota, pithos, images, catalog, authenticate, flavors, keypairs, servers }),
     });
     const consoleProxy = attachConsoleProxy(app.server, { consoles, socketFor: (id) => servers.consoleSocket(id), logger });
+    identity.onUserRevoked((userId) => consoleProxy.closeUser(userId));
     await jobs.start();
     await servers.start().catch(async (error) => {
       await jobs.close();
@@ -107,7 +109,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     pithos.housekeeping.startSweeping(config.storage.gcIntervalSeconds * 1000);
 
     return {
-      app, database, identity, quota, pithos, images, collector, catalog, jobs, backend, flavors, keypairs, servers, consoles, logger,
+      app, database, identity, quota, pithos, images, collector, catalog, jobs, backend, flavors, keypairs, servers, consoles, consoleProxy, logger,
       async close() {
         clearInterval(purge);
         consoleProxy.close();

@@ -16,13 +16,18 @@ import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { openDatabase, type Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrator.ts';
-import { attachConsoleProxy } from '../src/console/proxy.ts';
+import { attachConsoleProxy, type ConsoleProxy } from '../src/console/proxy.ts';
 import { ConsoleService } from '../src/console/service.ts';
 import { conflict, type ApiError } from '../src/http/errors.ts';
+import { tokenHash } from '../src/identity/secrets.ts';
 import { testDatabases } from './helpers/databases.ts';
 import { startPlane, type TestPlane } from './helpers/control-plane.ts';
 
 const TTL = 300;
+/** Logins as the console service sees them: live unless revoked here. */
+const revoked = new Set<string>();
+const logins = { isTokenLive: async (hash: string) => !revoked.has(hash) };
+const issuer = (userId: string) => ({ userId, tokenHash: `login-of-${userId}` });
 const rejectsWith = (status: number, message: RegExp) => (e: ApiError) => e.status === status && message.test(e.message);
 
 for (const database of await testDatabases()) {
@@ -33,12 +38,12 @@ for (const database of await testDatabases()) {
     before(async () => {
       db = openDatabase(await database.create());
       await migrate(db);
-      consoles = new ConsoleService(db, { ttlSeconds: TTL, url: (path) => `https://cloud.test${path}`, now: () => now });
+      consoles = new ConsoleService(db, logins, { ttlSeconds: TTL, url: (path) => `https://cloud.test${path}`, now: () => now });
     });
     after(async () => { await db?.close(); });
 
     it('issues a token of which only the hash is stored, and the noVNC URL that carries it', async () => {
-      const { token, url } = await consoles.issue('server-1', 'user-1');
+      const { token, url } = await consoles.issue('server-1', issuer('user-1'));
       assert.match(token, /^[A-Za-z0-9_][A-Za-z0-9_-]{42}$/);
       assert.equal(url, `https://cloud.test/console/vnc_lite.html?path=console%2Fwebsocket%3Ftoken%3D${token}`);
       assert.equal(new URL(url).searchParams.get('path'), `console/websocket?token=${token}`);
@@ -50,19 +55,19 @@ for (const database of await testDatabases()) {
     });
 
     it('redeems a token once only', async () => {
-      const { token } = await consoles.issue('server-2', 'user-2');
-      assert.deepEqual(await consoles.redeem(token), { serverId: 'server-2', userId: 'user-2' });
+      const { token } = await consoles.issue('server-2', issuer('user-2'));
+      assert.deepEqual(await consoles.redeem(token), { serverId: 'server-2', userId: 'user-2', issuer: 'login-of-user-2' });
       await assert.rejects(consoles.redeem(token), rejectsWith(401, /used already/));
     });
 
     it('lets exactly one of concurrent redemptions through', async () => {
-      const { token } = await consoles.issue('server-3', 'user-3');
+      const { token } = await consoles.issue('server-3', issuer('user-3'));
       const results = await Promise.allSettled(Array.from({ length: 8 }, () => consoles.redeem(token)));
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     });
 
     it('refuses a token once it has expired, and an unknown one', async () => {
-      const { token } = await consoles.issue('server-4', 'user-4');
+      const { token } = await consoles.issue('server-4', issuer('user-4'));
       now += TTL * 1000;
       await assert.rejects(consoles.redeem(token), rejectsWith(401, /expired/));
       await assert.rejects(consoles.redeem(randomBytes(32).toString('base64url')), rejectsWith(401, /Unknown/));
@@ -72,19 +77,19 @@ for (const database of await testDatabases()) {
     });
 
     it('purges tokens an hour after they expired, when tokens are issued', async () => {
-      const { token } = await consoles.issue('server-5', 'user-5');
+      const { token } = await consoles.issue('server-5', issuer('user-5'));
       now += (TTL + 3600) * 1000 - 1;
       assert.equal(await consoles.purgeExpired(), 4, 'the tokens of the earlier tests, expired over an hour ago');
       now += 2;
-      await consoles.issue('server-6', 'user-6');
+      await consoles.issue('server-6', issuer('user-6'));
       await assert.rejects(consoles.redeem(token), rejectsWith(401, /Unknown/));
       const left = await db.db.selectFrom('console_tokens').select('server_id').execute();
       assert.deepEqual(left.map((r) => r.server_id), ['server-6']);
     });
 
     it('keeps the public URL\'s path prefix in the websocket path', async () => {
-      const prefixed = new ConsoleService(db, { ttlSeconds: TTL, url: (path) => `https://cloud.test/oceanos${path}` });
-      const { token, url } = await prefixed.issue('server-7', 'user-7');
+      const prefixed = new ConsoleService(db, logins, { ttlSeconds: TTL, url: (path) => `https://cloud.test/oceanos${path}` });
+      const { token, url } = await prefixed.issue('server-7', issuer('user-7'));
       assert.equal(new URL(url).pathname, '/oceanos/console/vnc_lite.html');
       assert.equal(new URL(url).searchParams.get('path'), `oceanos/console/websocket?token=${token}`);
     });
@@ -147,14 +152,14 @@ describe('console proxy', () => {
   let port: number;
   let vnc: NetServer;
   const vncClients = new Set<Socket>();
-  let proxy: { close(): void };
+  let proxy: ConsoleProxy;
   const sockets = new Map<string, string>();
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'oceanos-console-'));
     db = openDatabase(join(dir, 'db.sqlite'));
     await migrate(db);
-    consoles = new ConsoleService(db, { ttlSeconds: TTL, url: (path) => `http://127.0.0.1${path}`, now: () => now });
+    consoles = new ConsoleService(db, logins, { ttlSeconds: TTL, url: (path) => `http://127.0.0.1${path}`, now: () => now });
     // A VNC server that greets as RFB 3.8 does and then echoes.
     vnc = createNetServer((socket) => {
       vncClients.add(socket);
@@ -189,7 +194,7 @@ describe('console proxy', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const tokenFor = async (serverId: string) => (await consoles.issue(serverId, 'user-1')).token;
+  const tokenFor = async (serverId: string) => (await consoles.issue(serverId, issuer('user-1'))).token;
 
   it('bridges a websocket to the VM\'s VNC socket both ways, with the binary subprotocol', async () => {
     const { ws, next } = await opened(port, `?token=${await tokenFor('running')}`);
@@ -232,6 +237,30 @@ describe('console proxy', () => {
     assert.equal((await refused(port, `?token=${randomBytes(32).toString('base64url')}`)).status, 401);
     assert.equal(vncClients.size, before);
     ws.terminate();
+  });
+
+  it('refuses a console whose login was revoked (regression: a console outlived its user\'s revocation)', async () => {
+    const { token } = await consoles.issue('running', issuer('leaver'));
+    revoked.add('login-of-leaver');
+    const refusal = await refused(port, `?token=${token}`);
+    assert.equal(refusal.status, 401);
+    assert.match(refusal.body, /no longer valid/);
+    revoked.delete('login-of-leaver');
+  });
+
+  it('closes the open consoles of a disabled user at once, and those of a revoked login at the next check', async () => {
+    const mine = await opened(port, `?token=${(await consoles.issue('running', issuer('disabled'))).token}`);
+    const theirs = await opened(port, `?token=${(await consoles.issue('running', issuer('someone-else'))).token}`);
+    await Promise.all([mine.next(), theirs.next()]);
+    const ended = closed(mine.ws);
+    proxy.closeUser('disabled');
+    assert.equal(await ended, 1008);
+    assert.equal(theirs.ws.readyState, WebSocket.OPEN, 'other users keep theirs');
+    const revokedNow = closed(theirs.ws);
+    revoked.add('login-of-someone-else');
+    await proxy.recheck();
+    assert.equal(await revokedNow, 1008);
+    revoked.delete('login-of-someone-else');
   });
 
   it('refuses with 409 when the VM does not run, without leaking the backend\'s message', async () => {
@@ -282,7 +311,7 @@ describe('console proxy', () => {
     const token = await tokenFor('running');
     const after = await connect(port, `?token=${token}`);
     assert.ok('status' in after && after.status === 200, 'the plain HTTP handler answered');
-    assert.deepEqual(await consoles.redeem(token), { serverId: 'running', userId: 'user-1' }, 'the token was not spent');
+    assert.deepEqual(await consoles.redeem(token), { serverId: 'running', userId: 'user-1', issuer: 'login-of-user-1' }, 'the token was not spent');
   });
 });
 
@@ -300,7 +329,7 @@ describe('console proxy to a real QEMU', { skip: noQemu }, () => {
     dir = mkdtempSync(join(tmpdir(), 'oceanos-console-qemu-'));
     db = openDatabase(join(dir, 'db.sqlite'));
     await migrate(db);
-    consoles = new ConsoleService(db, { ttlSeconds: TTL, url: (path) => `http://127.0.0.1${path}` });
+    consoles = new ConsoleService(db, logins, { ttlSeconds: TTL, url: (path) => `http://127.0.0.1${path}` });
     const socket = join(dir, 'vnc.sock');
     // Paused (-S): the VNC server answers without a guest running.
     qemu = spawn(QEMU, ['-machine', 'pc', '-accel', 'tcg', '-nodefaults', '-vga', 'std', '-display', 'none', '-m', '16', '-S', '-vnc', `unix:${socket}`], { stdio: 'ignore' });
@@ -318,7 +347,7 @@ describe('console proxy to a real QEMU', { skip: noQemu }, () => {
   });
 
   it('carries the RFB handshake up to the ServerInit of QEMU\'s screen', async () => {
-    const { token } = await consoles.issue('vm', 'user');
+    const { token } = await consoles.issue('vm', issuer('user'));
     const { ws, next } = await opened((http.address() as { port: number }).port, `?token=${token}`);
     const read = byteReader(next);
     assert.equal((await read(12)).toString(), 'RFB 003.008\n');
@@ -388,5 +417,22 @@ describe('console pages', () => {
     const res = await plane.call('HEAD', '/console/core/rfb.js');
     assert.equal(res.status, 200);
     assert.equal(res.text, '');
+  });
+});
+
+describe('consoles and the identity service', () => {
+  let plane: TestPlane;
+  before(async () => { plane = await startPlane(join(mkdtempSync(join(tmpdir(), 'oceanos-console-plane-')), 'db.sqlite')); });
+  after(async () => { await plane?.close(); });
+
+  it('refuses the console of a user disabled since, and closes their open consoles at once', async () => {
+    const user = await plane.createUser('console-user');
+    const closedFor: string[] = [];
+    plane.consoleProxy.closeUser = (userId) => { closedFor.push(userId); };
+    const { token } = await plane.consoles.issue('some-server', { userId: user.id, tokenHash: tokenHash(user.token) });
+    const disabled = await plane.call('PATCH', `/identity/v3/users/${user.id}`, { token: plane.adminToken, body: { user: { enabled: false } } });
+    assert.equal(disabled.status, 200);
+    await assert.rejects(plane.consoles.redeem(token), rejectsWith(401, /no longer valid/));
+    assert.deepEqual(closedFor, [user.id]);
   });
 });

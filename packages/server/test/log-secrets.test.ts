@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
+import { tokenHash } from '../src/identity/secrets.ts';
 import { computeHelpers } from './helpers/compute-servers.ts';
 import { startPlane, type TestPlane } from './helpers/control-plane.ts';
 import { testDatabases } from './helpers/databases.ts';
@@ -74,7 +75,7 @@ describe('secrets never reach the log', () => {
     assert.equal((await settled({ ...user, token: fresh }, server.id)).status, 'ACTIVE');
     keep(server.adminPass);
     // The fake backend serves no screen, so the token is issued as remote-consoles would.
-    const consoleToken = keep((await plane.consoles.issue(server.id, id)).token);
+    const consoleToken = keep((await plane.consoles.issue(server.id, { userId: id, tokenHash: tokenHash(fresh) })).token);
     await plane.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (plane.app.server.address() as { port: number }).port;
     await new Promise<void>((done) => {

@@ -8,7 +8,7 @@ import type { ConsoleService } from '../console/service.ts';
 import type { Database } from '../db/database.ts';
 import type { Executor, VmState } from '../db/schema.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { ApiError, badRequest, conflict, notFound } from '../http/errors.ts';
+import { ApiError, badRequest, conflict, notFound, unauthorized } from '../http/errors.ts';
 import { DISK_FORMATS } from '../images/disk-format.ts';
 import type { ImageService } from '../images/service.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -212,7 +212,8 @@ export class ServerService {
     const row = await this.get(caller, id);
     checkAction(row, 'os-getVNCConsole');
     if (!this.deps.backend.capabilities.vncConsole) throw conflict(`The compute backend (${this.deps.backend.name}) does not serve graphical consoles`);
-    return (await this.deps.consoles.issue(id, caller.userId)).url;
+    if (!caller.tokenHash) throw unauthorized('A console is issued to a signed-in user');
+    return (await this.deps.consoles.issue(id, { userId: caller.userId, tokenHash: caller.tokenHash })).url;
   }
 
   /** The VNC socket of a running server (for the console proxy); throws if it does not run. */

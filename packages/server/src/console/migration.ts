@@ -18,3 +18,14 @@ export const consoleMigration: Migration = {
     for (const statement of statements) await statement.execute(db);
   },
 };
+
+/**
+ * A console token remembers the token (its hash) that asked for it: the console is admitted,
+ * and stays open, only while that token is valid and its user enabled.
+ */
+export const consoleIssuerMigration: Migration = {
+  id: '0012-console-issuer',
+  async up(db: Kysely<any>) {
+    await sql`alter table console_tokens add column issuer_token_hash text`.execute(db);
+  },
+};

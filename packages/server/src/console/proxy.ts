@@ -8,14 +8,28 @@ import { pipeline } from 'node:stream';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../http/errors.ts';
-import { CONSOLE_WEBSOCKET_PATH, type ConsoleService } from './service.ts';
+import { CONSOLE_WEBSOCKET_PATH, type ConsoleGrant, type ConsoleService } from './service.ts';
 
 export interface ConsoleProxyDeps {
   consoles: ConsoleService;
   /** The VNC unix socket of a server's VM; throws if it does not run. */
   socketFor(serverId: string): Promise<string>;
   logger: Logger;
+  /** How often open consoles check that the login that opened them is still valid. */
+  recheckMs?: number;
 }
+
+/** What the composition root and tests control of the proxy. */
+export interface ConsoleProxy {
+  /** Closes every open console of a user at once (disabled or deleted). */
+  closeUser(userId: string): void;
+  /** Closes the open consoles whose login is no longer valid (revoked, expired, user disabled). */
+  recheck(): Promise<void>;
+  close(): void;
+}
+
+// WebSocket close code 1008: policy violation (the login behind the console ended).
+const LOGIN_ENDED = 1008;
 
 // Client-to-VM messages are keys, pointer moves and clipboard text.
 const MAX_CLIENT_MESSAGE = 4 * 1024 * 1024;
@@ -32,11 +46,11 @@ class Refusal extends Error {
  * no websocket. Upgrades of other paths get 404. `close()` ends every live console and stops
  * answering upgrades; it never throws.
  */
-export function attachConsoleProxy(server: Server, deps: ConsoleProxyDeps): { close(): void } {
+export function attachConsoleProxy(server: Server, deps: ConsoleProxyDeps): ConsoleProxy {
   const { logger } = deps;
-  const bridges = new Set<{ ws: WebSocket; vnc: Socket }>();
+  const bridges = new Set<{ ws: WebSocket; vnc: Socket; grant: ConsoleGrant }>();
   // VNC sockets opened during verification, handed over when the handshake completes.
-  const opened = new WeakMap<IncomingMessage, { vnc: Socket; serverId: string; userId: string }>();
+  const opened = new WeakMap<IncomingMessage, { vnc: Socket; grant: ConsoleGrant }>();
   let closed = false;
 
   const wss = new WebSocketServer({
@@ -67,9 +81,10 @@ export function attachConsoleProxy(server: Server, deps: ConsoleProxyDeps): { cl
     const url = req.url ?? '';
     const token = new URLSearchParams(url.slice(url.indexOf('?') + 1)).get('token');
     if (!token) throw new Refusal(401, 'A console token is required.');
-    const { serverId, userId } = await deps.consoles.redeem(token).catch((error: unknown) => {
+    const grant = await deps.consoles.redeem(token).catch((error: unknown) => {
       throw error instanceof ApiError && error.status < 500 ? new Refusal(error.status, error.message) : error;
     });
+    const { serverId } = grant;
     const path = await deps.socketFor(serverId).catch((error: unknown) => {
       if (error instanceof ApiError && error.status < 500) throw new Refusal(error.status, error.message);
       logger.info({ serverId, err: error }, 'console of a server that does not run');
@@ -79,15 +94,16 @@ export function attachConsoleProxy(server: Server, deps: ConsoleProxyDeps): { cl
       logger.warn({ serverId, err: error }, 'VNC socket did not answer');
       throw new Refusal(502, 'The console of the server did not answer.');
     });
-    return { vnc, serverId, userId };
+    return { vnc, grant };
   }
 
   function bridge(ws: WebSocket, req: IncomingMessage) {
     const opening = opened.get(req);
     opened.delete(req);
     if (!opening) return ws.terminate();
-    const { vnc, serverId, userId } = opening;
-    const entry = { ws, vnc };
+    const { vnc, grant } = opening;
+    const { serverId, userId } = grant;
+    const entry = { ws, vnc, grant };
     bridges.add(entry);
     logger.info({ serverId, userId }, 'console opened');
     // createWebSocketStream pauses the websocket while the VNC socket is full, and the reverse.
@@ -107,9 +123,26 @@ export function attachConsoleProxy(server: Server, deps: ConsoleProxyDeps): { cl
   };
   server.on('upgrade', onUpgrade);
 
+  /** Ends a console whose login ended; the pipeline's callback logs it and forgets it. */
+  const end = (entry: { ws: WebSocket; vnc: Socket }) => {
+    entry.ws.close(LOGIN_ENDED, 'The login behind this console has ended');
+    entry.vnc.destroy();
+  };
+  const recheck = async () => {
+    for (const entry of [...bridges]) if (!(await deps.consoles.stillAllowed(entry.grant))) end(entry);
+  };
+  // Another process may have revoked the login: every console checks again now and then.
+  const timer = setInterval(() => { recheck().catch((error) => logger.warn({ err: error }, 'checking open consoles failed')); }, deps.recheckMs ?? 30_000);
+  timer.unref();
+
   return {
+    closeUser(userId) {
+      for (const entry of bridges) if (entry.grant.userId === userId) end(entry);
+    },
+    recheck,
     close() {
       closed = true;
+      clearInterval(timer);
       server.off('upgrade', onUpgrade);
       for (const { ws, vnc } of bridges) {
         vnc.destroy();

@@ -3,7 +3,14 @@
 import type { Database } from '../db/database.ts';
 import { unauthorized } from '../http/errors.ts';
 import { newToken, tokenHash } from '../identity/secrets.ts';
+import type { IdentityService } from '../identity/service.ts';
 import * as store from './store.ts';
+
+/** Who asked for a console: the user, and the hash of the login token they used. */
+export interface ConsoleIssuer { userId: string; tokenHash: string }
+
+/** A redeemed console: whose screen, and who may keep it open while their login is valid. */
+export interface ConsoleGrant { serverId: string; userId: string; issuer: string | null }
 
 export interface ConsoleOptions {
   ttlSeconds: number;
@@ -27,7 +34,7 @@ export class ConsoleService {
   /** noVNC connects to <host>/<path>, so the path keeps whatever prefix the public URL has. */
   private readonly websocketPath: string;
 
-  constructor(private readonly database: Database, private readonly options: ConsoleOptions) {
+  constructor(private readonly database: Database, private readonly identity: Pick<IdentityService, 'isTokenLive'>, private readonly options: ConsoleOptions) {
     this.now = options.now ?? Date.now;
     this.websocketPath = new URL(options.url(CONSOLE_WEBSOCKET_PATH)).pathname.replace(/^\//, '');
   }
@@ -36,11 +43,11 @@ export class ConsoleService {
    * A one-time token for the server's console and the noVNC URL that carries it. The caller
    * has checked that the user may see the server; the token grants exactly that, once.
    */
-  async issue(serverId: string, userId: string): Promise<{ token: string; url: string }> {
+  async issue(serverId: string, issuer: ConsoleIssuer): Promise<{ token: string; url: string }> {
     const token = newToken();
     const now = this.now();
     await store.insertToken(this.database.db, {
-      token_hash: tokenHash(token), server_id: serverId, user_id: userId,
+      token_hash: tokenHash(token), server_id: serverId, user_id: issuer.userId, issuer_token_hash: issuer.tokenHash,
       expires_at: new Date(now + this.options.ttlSeconds * 1000).toISOString(), used: 0, created_at: new Date(now).toISOString(),
     });
     if (now - this.lastPurge >= PURGE_EVERY_MS) {
@@ -52,18 +59,28 @@ export class ConsoleService {
   }
 
   /**
-   * Consumes a token: valid once, before it expires. Throws unauthorized (401) when it is
-   * unknown, already used or expired; the token is then left as it was.
+   * Consumes a token: valid once, before it expires, while the login that asked for it is
+   * valid and its user enabled. Throws unauthorized (401) otherwise; an unused token that is
+   * unknown or expired is left as it was.
    */
-  async redeem(token: string): Promise<{ serverId: string; userId: string }> {
+  async redeem(token: string): Promise<ConsoleGrant> {
     const hash = tokenHash(token);
     const now = new Date(this.now()).toISOString();
     const row = await store.consumeToken(this.database.db, hash, now);
-    if (row) return { serverId: row.server_id, userId: row.user_id };
+    if (row) {
+      const grant = { serverId: row.server_id, userId: row.user_id, issuer: row.issuer_token_hash };
+      if (!(await this.stillAllowed(grant))) throw unauthorized('The login that asked for this console is no longer valid: sign in and ask for a new console URL.');
+      return grant;
+    }
     const known = await store.findToken(this.database.db, hash);
     if (!known) throw unauthorized('Unknown console token: ask for a new console URL.');
     if (known.used) throw unauthorized('This console token has been used already: ask for a new console URL.');
     throw unauthorized('This console token has expired: ask for a new console URL.');
+  }
+
+  /** Whether an open console may stay open: the login that asked for it is still valid. */
+  async stillAllowed(grant: ConsoleGrant): Promise<boolean> {
+    return grant.issuer !== null && this.identity.isTokenLive(grant.issuer);
   }
 
   /** Deletes tokens that expired more than an hour ago; returns how many. */

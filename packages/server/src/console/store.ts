@@ -12,7 +12,7 @@ export const insertToken = (ex: Executor, row: ConsoleTokenRow) => ex.insertInto
 export const consumeToken = (ex: Executor, hash: string, now: string) =>
   ex.updateTable('console_tokens').set({ used: 1 })
     .where('token_hash', '=', hash).where('used', '=', 0).where('expires_at', '>', now)
-    .returning(['server_id', 'user_id']).executeTakeFirst();
+    .returning(['server_id', 'user_id', 'issuer_token_hash']).executeTakeFirst();
 
 export const findToken = (ex: Executor, hash: string) =>
   ex.selectFrom('console_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { computeMigration } from '../compute/migration.ts';
-import { consoleMigration } from '../console/migration.ts';
+import { consoleIssuerMigration, consoleMigration } from '../console/migration.ts';
 import { loginThrottleMigration } from '../identity/throttle-migration.ts';
 import { imagesMigration } from '../images/migration.ts';
 import { jobsMigration } from '../jobs/migration.ts';
@@ -121,4 +121,5 @@ export const migrations: Migration[] = [
   consoleMigration,
   pithosHardeningMigration,
   loginThrottleMigration,
+  consoleIssuerMigration,
 ];

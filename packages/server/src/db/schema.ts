@@ -315,6 +315,8 @@ export interface ConsoleTokensTable {
   token_hash: string;
   server_id: string;
   user_id: string;
+  /** The hash of the login token that asked for the console (null: issued before it was kept). */
+  issuer_token_hash: string | null;
   expires_at: string;
   used: number;
   created_at: string;

@@ -69,8 +69,12 @@ const toProjectView = (row: store.ProjectRow): ProjectView => ({
   id: row.id, name: row.name, description: row.description, enabled: row.enabled === 1, isSystem: row.is_system === 1,
 });
 
+/** Told when a user can no longer act: disabled or deleted (e.g. to close their consoles). */
+export type UserRevokedListener = (userId: string) => void;
+
 export class IdentityService {
   private readonly deletionGuards: UserDeletionGuard[] = [];
+  private readonly revokedListeners: UserRevokedListener[] = [];
 
   constructor(
     private readonly database: Database,
@@ -82,6 +86,14 @@ export class IdentityService {
 
   addUserDeletionGuard(guard: UserDeletionGuard): void {
     this.deletionGuards.push(guard);
+  }
+
+  onUserRevoked(listener: UserRevokedListener): void {
+    this.revokedListeners.push(listener);
+  }
+
+  private userRevoked(userId: string): void {
+    for (const listener of this.revokedListeners) listener(userId);
   }
 
   // ---- users
@@ -157,6 +169,7 @@ export class IdentityService {
       if (isUniqueViolation(error)) throw conflict(`A user named "${patch.name}" already exists`);
       throw error;
     }
+    if (patch.enabled === false) this.userRevoked(id);
     return this.getUser(id);
   }
 
@@ -178,6 +191,7 @@ export class IdentityService {
       await store.deleteUser(trx, id);
       await store.deleteProject(trx, id);
     });
+    this.userRevoked(id);
   }
 
   // ---- projects
@@ -335,6 +349,15 @@ export class IdentityService {
     }
     const roles = assignments.filter((a) => a.project_id === r.project_id).map((a) => ({ id: a.role_id, name: a.role_name }));
     return { user, project, roles, methods: r.methods.split(','), issuedAt: r.issued_at, expiresAt: r.expires_at, auditId: r.audit_id };
+  }
+
+  /**
+   * Whether the token with this hash still lets its user act: known, not revoked, not expired,
+   * its user enabled. For services that remember which token asked for something (consoles).
+   */
+  async isTokenLive(hash: string): Promise<boolean> {
+    const r = await store.findTokenWithOwner(this.db, hash);
+    return r !== undefined && !r.revoked && r.expires_at > new Date().toISOString() && r.user_enabled === 1;
   }
 
   async revokeToken(token: string): Promise<void> {
