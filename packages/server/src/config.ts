@@ -34,6 +34,7 @@ const FileConfig = Type.Object({
     qemuBinary: Type.Optional(Type.String({ minLength: 1 })),
     stopTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
     consoleTokenSeconds: Type.Optional(Type.Integer({ minimum: 10 })),
+    reconcileIntervalSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
 export type FileConfig = Static<typeof FileConfig>;
@@ -69,7 +70,11 @@ export interface Config {
    * (not on a paravirtual kvm-pvm host) and TCG otherwise; OCEANOS_ACCEL overrides it.
    * A stop waits stopTimeoutSeconds for the guest to power off before a hard stop.
    */
-  compute: { accel: 'auto' | 'kvm' | 'tcg'; qemuBinary: string; stopTimeoutSeconds: number; consoleTokenSeconds: number };
+  compute: {
+    accel: 'auto' | 'kvm' | 'tcg'; qemuBinary: string; stopTimeoutSeconds: number; consoleTokenSeconds: number;
+    /** The database is compared with the backend at start and this often after (0: at start only). */
+    reconcileIntervalSeconds: number;
+  };
 }
 
 export interface ConfigSources {
@@ -136,6 +141,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       accel: accelOf(env.OCEANOS_ACCEL) ?? file.compute?.accel ?? 'auto',
       qemuBinary: file.compute?.qemuBinary ?? 'qemu-system-x86_64',
       stopTimeoutSeconds: file.compute?.stopTimeoutSeconds ?? 60,
+      reconcileIntervalSeconds: file.compute?.reconcileIntervalSeconds ?? 60,
       consoleTokenSeconds: file.compute?.consoleTokenSeconds ?? 300,
     },
   };

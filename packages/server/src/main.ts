@@ -85,7 +85,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     const consoles = new ConsoleService(database, identity, { ttlSeconds: config.compute.consoleTokenSeconds, url: (path) => catalog.url(path) });
     const servers = new ServerService({
       database, quota, images, pithos, flavors, keypairs, backend, jobs, consoles, logger,
-      options: { stopTimeoutMs: config.compute.stopTimeoutSeconds * 1000 },
+      options: { stopTimeoutMs: config.compute.stopTimeoutSeconds * 1000, reconcileMs: config.compute.reconcileIntervalSeconds * 1000 },
     });
     servers.registerJobs();
     const authenticate = makeAuthenticate(identity);
@@ -113,6 +113,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
       async close() {
         clearInterval(purge);
         consoleProxy.close();
+        servers.stop();
         await jobs.close();
         await pithos.close();
         await app.close();

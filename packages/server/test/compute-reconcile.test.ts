@@ -89,4 +89,28 @@ for (const database of await testDatabases()) {
       assert.deepEqual([clean.orphans, clean.stale, clean.unsynced, clean.stuck], [[], [], [], []]);
     });
   });
+
+  describe(`periodic reconciliation on ${database.dialect}`, { skip: database.skip }, () => {
+    let plane: TestPlane;
+    const backend = new FakeBackend();
+    const { image, create, settled, show, usage } = computeHelpers(() => plane);
+    before(async () => {
+      plane = await startPlane(await database.create(), (c) => { c.compute.reconcileIntervalSeconds = 1; }, { backend });
+    });
+    after(async () => { await plane?.close(); });
+
+    it('notices a VM that dies while the control plane runs, without a restart (regression: only at start)', async () => {
+      const alice = await plane.createUser('alice');
+      const id = (await create(alice, { name: 'fragile', imageRef: await image(alice) })).id;
+      assert.equal((await settled(alice, id)).status, 'ACTIVE');
+      backend.kill(id);
+      let status = 'ACTIVE';
+      for (let i = 0; i < 50 && status === 'ACTIVE'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await show(alice, id)).status;
+      }
+      assert.equal(status, 'SHUTOFF');
+      assert.deepEqual(await usage(alice), held(1, 128, 1, false), 'cpu and ram released');
+    });
+  });
 }

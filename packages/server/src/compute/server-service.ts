@@ -38,7 +38,11 @@ export interface ServerServiceDeps {
   jobs: JobQueue;
   consoles: ConsoleService;
   logger: Logger;
-  options: { stopTimeoutMs: number };
+  /**
+   * stopTimeoutMs: how long a stop waits for the guest before a hard stop; reconcileMs: how
+   * often the database is compared with the backend while serving (0: at start only).
+   */
+  options: { stopTimeoutMs: number; reconcileMs: number };
 }
 
 /** How much serial output is read for `os-getConsoleOutput` before cutting it to lines. */
@@ -59,6 +63,8 @@ const asBadRequest = (message: string) => (error: unknown): never => {
 
 export class ServerService {
   private readonly jobs: ServerJobs;
+  private timer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<unknown> | undefined;
 
   constructor(private readonly deps: ServerServiceDeps) {
     this.jobs = new ServerJobs({ ...deps, imageReader: deps.pithos.reader });
@@ -71,16 +77,37 @@ export class ServerService {
     this.jobs.register();
   }
 
-  /** After jobs started: reconciles the database with the backend, fixing what differs. */
+  /**
+   * After jobs started: reconciles the database with the backend, fixing what differs, and
+   * again every `reconcileMs`, so that a VM that dies while the control plane runs is noticed.
+   */
   async start(): Promise<void> {
-    const report = await this.reconcile(true);
-    const { orphans, stale, unsynced, stuck } = report;
-    if (orphans.length + stale.length + unsynced.length + stuck.length) this.deps.logger.warn({ report }, 'servers reconciled with the backend');
+    await this.reconcileAndReport();
+    const every = this.deps.options.reconcileMs;
+    if (every <= 0) return;
+    this.timer = setInterval(() => {
+      this.reconcileAndReport().catch((error) => this.deps.logger.warn({ err: error }, 'periodic reconciliation failed'));
+    }, every);
+    this.timer.unref();
+  }
+
+  /** Stops the periodic reconciliation. */
+  stop(): void {
+    clearInterval(this.timer);
   }
 
   /** Compares servers with the backend's VMs; with `fix`, makes them agree (see reconciler.ts). */
   reconcile(fix: boolean): Promise<ReconcileReport> {
     return reconcile(this.deps, { fix });
+  }
+
+  /** One fixing pass at a time; what it changed is logged, a quiet pass is not. */
+  private reconcileAndReport(): Promise<unknown> {
+    this.reconciling ??= this.reconcile(true).then((report) => {
+      const { orphans, stale, unsynced, stuck } = report;
+      if (orphans.length + stale.length + unsynced.length + stuck.length) this.deps.logger.warn({ report }, 'servers reconciled with the backend');
+    }).finally(() => { this.reconciling = undefined; });
+    return this.reconciling;
   }
 
   // ---- records

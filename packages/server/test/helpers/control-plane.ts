@@ -29,6 +29,8 @@ export async function startPlane(databaseUrl: string, tweak: (config: Config) =>
   config.logLevel = 'info';
   // Tests must not depend on how full the machine's disk is; the full-disk test sets its own.
   config.storage.reserveBytes = 0;
+  // Tests that change the backend behind the plane's back ask for reconciliation themselves.
+  config.compute.reconcileIntervalSeconds = 0;
   tweak(config);
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
