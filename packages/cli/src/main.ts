@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { ApiError, TransferError, WaitTimeoutError } from '@oceanos/sdk';
 import { registerAdminFlavorCommands } from './commands/admin-flavor.ts';
 import { registerAdminQuotaCommands } from './commands/admin-quota.ts';
-import { registerAdminReconcileCommands } from './commands/admin-reconcile.ts';
+import { registerAdminCapacityCommand, registerAdminReconcileCommands } from './commands/admin-reconcile.ts';
 import { registerAdminResourceCommands } from './commands/admin-resource.ts';
 import { registerAdminUserCommands } from './commands/admin-user.ts';
 import { registerConfigCommands } from './commands/config.ts';
@@ -64,6 +64,7 @@ function buildProgram(io: Io) {
   registerAdminResourceCommands(admin, ctx);
   registerAdminFlavorCommands(admin, ctx);
   registerAdminReconcileCommands(admin, ctx);
+  registerAdminCapacityCommand(admin, ctx);
   program.addHelpText('after', '\nWithout a token, a sourced admin-openrc.sh (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD) is used to log in.');
   return { program, ctx };
 }

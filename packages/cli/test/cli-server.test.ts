@@ -102,3 +102,12 @@ test('admin reconcile servers reports an orphan VM and destroys it with --fix; u
   assert.equal(await ok(['admin', 'reconcile', 'servers'], adminEnv), 'The database and the backend agree\n');
   assert.match(await fails(['admin', 'reconcile', 'servers'], hugo), /Forbidden \(403\)/);
 });
+
+test('admin capacity shows where the disk goes; users may not', async () => {
+  const report = await okJson(['admin', 'capacity'], adminEnv);
+  assert.ok(report.disk.totalBytes > 0 && report.disk.freeBytes > 0);
+  assert.equal(typeof report.storage.keptBytes, 'number');
+  assert.equal(typeof report.compute.vms, 'number');
+  assert.match(await ok(['admin', 'capacity'], adminEnv), /Files kept \(all versions\)/);
+  assert.match(await fails(['admin', 'capacity'], hugo), /Forbidden \(403\)/);
+});

@@ -105,3 +105,13 @@ export interface ReconcileReport {
   /** Whether the differences found were fixed. */
   fixed: boolean;
 }
+
+/** What `GET /oceanos/capacity` answers (admins): where this cloud's disk goes. */
+export interface CapacityReport {
+  /** The data directory's filesystem; data writes leave `reserveBytes` of it for the database. */
+  disk: { totalBytes: number; freeBytes: number; reserveBytes: number };
+  /** Bytes of every kept file version (what pithos.diskspace charges; blocks are shared, so the disk holds at most this). */
+  storage: { keptBytes: number };
+  /** The compute backend: VMs, their own disks, and its cache of image bases (with its limit). */
+  compute: { vms: number; vmDiskBytes: number; imageCache?: { bytes: number; limitBytes: number; bases: number } };
+}

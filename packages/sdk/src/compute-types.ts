@@ -3,7 +3,7 @@
 import type { ServerStatus } from '@oceanos/contract';
 
 export type {
-  Flavor, Keypair, Link, ReconcileReport, RemoteConsole, Server, ServerCreated, ServerFault, ServerStatus, ServerSummary,
+  CapacityReport, Flavor, Keypair, Link, ReconcileReport, RemoteConsole, Server, ServerCreated, ServerFault, ServerStatus, ServerSummary,
 } from '@oceanos/contract';
 
 export interface ServerListOptions {

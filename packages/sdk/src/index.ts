@@ -28,6 +28,6 @@ export { WaitTimeoutError, describeState, type WaitOptions } from './server-wait
 export { AmbiguousNameError } from './name-lookup.ts';
 export { SERVER_STATUSES } from '@oceanos/contract';
 export {
-  type Flavor, type FlavorAccess, type Keypair, type Link, type NewFlavor, type NewServer, type PersonalityEntry, type RebootType, type ReconcileReport,
+  type CapacityReport, type Flavor, type FlavorAccess, type Keypair, type Link, type NewFlavor, type NewServer, type PersonalityEntry, type RebootType, type ReconcileReport,
   type RemoteConsole, type Server, type ServerCreated, type ServerFault, type ServerListOptions, type ServerStatus, type ServerSummary,
 } from './compute-types.ts';

@@ -1,7 +1,7 @@
 // Nova servers: virtual machines of the caller's project. Creating and the actions answer at
 // once (202) while a job does the work; waitFor (server-wait.ts) follows it to its end.
 import { COMPUTE_PREFIX } from '@oceanos/contract';
-import type { NewServer, RebootType, ReconcileReport, RemoteConsole, Server, ServerCreated, ServerListOptions, ServerStatus, ServerSummary } from './compute-types.ts';
+import type { CapacityReport, NewServer, RebootType, ReconcileReport, RemoteConsole, Server, ServerCreated, ServerListOptions, ServerStatus, ServerSummary } from './compute-types.ts';
 import { segment, type HttpTransport } from './http-transport.ts';
 import { findByNameOrId, UUID } from './name-lookup.ts';
 import { waitForServer, type WaitOptions } from './server-wait.ts';
@@ -137,6 +137,11 @@ export class ServersApi {
   async reconcile(options: { fix?: boolean } = {}): Promise<ReconcileReport> {
     const path = `${COMPUTE_PREFIX}/oceanos/reconcile/servers`;
     return options.fix ? this.http.json('POST', path, { body: { fix: true } }) : this.http.json('GET', path);
+  }
+
+  /** Admin only: where the cloud's disk goes (filesystem, kept files, VM disks, image cache). */
+  async capacity(): Promise<CapacityReport> {
+    return this.http.json('GET', `${COMPUTE_PREFIX}/oceanos/capacity`);
   }
 
   // ---- waiting

@@ -35,6 +35,7 @@ const FileConfig = Type.Object({
     stopTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
     consoleTokenSeconds: Type.Optional(Type.Integer({ minimum: 10 })),
     reconcileIntervalSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    imageCacheBytes: Type.Optional(Type.Integer({ minimum: 0 })),
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
 export type FileConfig = Static<typeof FileConfig>;
@@ -74,6 +75,8 @@ export interface Config {
     accel: 'auto' | 'kvm' | 'tcg'; qemuBinary: string; stopTimeoutSeconds: number; consoleTokenSeconds: number;
     /** The database is compared with the backend at start and this often after (0: at start only). */
     reconcileIntervalSeconds: number;
+    /** Local copies of images (DIR/images) beyond this are evicted, least recently used first, unless a VM uses them (0: no limit). */
+    imageCacheBytes: number;
   };
 }
 
@@ -142,6 +145,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       qemuBinary: file.compute?.qemuBinary ?? 'qemu-system-x86_64',
       stopTimeoutSeconds: file.compute?.stopTimeoutSeconds ?? 60,
       reconcileIntervalSeconds: file.compute?.reconcileIntervalSeconds ?? 60,
+      imageCacheBytes: file.compute?.imageCacheBytes ?? 20 * 1024 ** 3,
       consoleTokenSeconds: file.compute?.consoleTokenSeconds ?? 300,
     },
   };

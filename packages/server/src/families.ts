@@ -1,5 +1,6 @@
 // Which API family answers under which prefix, with which error format, and what each puts
 // in the service catalog.
+import type { CapacityReport } from '@oceanos/contract';
 import type { ServiceCatalog } from './catalog/catalog.ts';
 import type { FlavorService } from './compute/flavor-service.ts';
 import type { KeypairService } from './compute/keypair-service.ts';
@@ -27,6 +28,7 @@ import { SWIFT_PREFIX, swiftFault, swiftRoutes } from './storage/swift-routes.ts
 export interface FamilyDeps {
   identity: IdentityService; quota: QuotaService; pithos: PithosService; images: ImageService; catalog: ServiceCatalog; authenticate: Authenticate;
   flavors: FlavorService; keypairs: KeypairService; servers: ServerService;
+  capacity(): Promise<CapacityReport>;
 }
 
 /** Lists the versions under a prefix, answering 300 Multiple Choices as OpenStack does. */

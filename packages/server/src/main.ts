@@ -75,7 +75,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     const jobs = new JobQueue(database, logger);
     const backend = parts.backend ?? new QemuBackend({
       vmsDir: join(config.dataDir, 'vms'), imagesDir: join(config.dataDir, 'images'),
-      accel: config.compute.accel, qemuBinary: config.compute.qemuBinary, logger,
+      accel: config.compute.accel, qemuBinary: config.compute.qemuBinary, logger, imageCacheBytes: config.compute.imageCacheBytes, space,
     });
     const flavors = new FlavorService(database);
     const keypairs = new KeypairService(database);
@@ -92,7 +92,10 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     const app = await buildHttpServer({
       logger,
       trustProxy: config.trustProxy,
-      families: apiFamilies({ identity, quota, pithos, images, catalog, authenticate, flavors, keypairs, servers }),
+      families: apiFamilies({
+        identity, quota, pithos, images, catalog, authenticate, flavors, keypairs, servers,
+        capacity: async () => ({ disk: await space.report(), storage: { keptBytes: await pithos.keptBytes() }, compute: await servers.backendCapacity() }),
+      }),
     });
     const consoleProxy = attachConsoleProxy(app.server, { consoles, socketFor: (id) => servers.consoleSocket(id), logger });
     identity.onUserRevoked((userId) => consoleProxy.closeUser(userId));

@@ -129,6 +129,13 @@ export function backendContract(name: string, make: () => Promise<ContractSubjec
       await assertState('running');
     });
 
+    it('counts the VM in its capacity report, with its image cache if it keeps one', async () => {
+      const capacity = await backend.capacity();
+      assert.ok(capacity.vms >= 1);
+      assert.ok(capacity.vmDiskBytes >= 0);
+      if (capacity.imageCache) assert.ok(capacity.imageCache.bases >= 1 && capacity.imageCache.bytes > 0, 'the VM\'s base is cached');
+    });
+
     it('creating an existing VM again changes nothing', async () => {
       await backend.create({ ...spec, vcpus: spec.vcpus + 1 });
       await assertState('running');

@@ -1,9 +1,13 @@
 // `oceanos admin reconcile servers [--fix]` (admin token required): where the database and
-// the compute backend disagree (Synnefo's reconcile-servers), and making them agree.
+// the compute backend disagree (Synnefo's reconcile-servers), and making them agree; and
+// `oceanos admin capacity`: where the disk goes.
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { ReconcileReport } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import type { Cell } from '../output.ts';
+import { formatQuantity } from '../quantity.ts';
+
+const size = (n: number) => formatQuantity(n, 'bytes');
 
 /** Kind, server id, what the database says, what the backend says, what a fix does. */
 function reconcileRows(report: ReconcileReport): Cell[][] {
@@ -27,5 +31,20 @@ export function registerAdminReconcileCommands(admin: CommandUnknownOpts, ctx: C
       if (rows.length === 0) return ctx.output.message('The database and the backend agree', report);
       const head = ['Kind', 'Server', 'Database', 'Backend', report.fixed ? 'Done' : 'Fix (--fix)'];
       ctx.output.table(head, rows, report);
+    });
+}
+
+export function registerAdminCapacityCommand(admin: CommandUnknownOpts, ctx: Context): void {
+  admin.command('capacity').description("where the cloud's disk goes: the filesystem, kept files, VM disks and the image cache")
+    .action(async () => {
+      const report = await (await ctx.client()).servers.capacity();
+      const cache = report.compute.imageCache;
+      ctx.output.record([
+        ['Disk', `${size(report.disk.freeBytes)} free of ${size(report.disk.totalBytes)}`],
+        ['Reserved for the database', size(report.disk.reserveBytes)],
+        ['Files kept (all versions)', size(report.storage.keptBytes)],
+        ['VMs', `${report.compute.vms} (their own disks: ${size(report.compute.vmDiskBytes)})`],
+        ['Image cache', cache === undefined ? undefined : `${size(cache.bytes)} in ${cache.bases} image(s)${cache.limitBytes ? `, limit ${size(cache.limitBytes)}` : ', no limit'}`],
+      ], report);
     });
 }

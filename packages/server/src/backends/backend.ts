@@ -60,6 +60,15 @@ export interface BackendCapabilities {
   resize: boolean;
 }
 
+/** What a backend holds, for the operator: its VMs, their disks, and its cache of images. */
+export interface BackendCapacity {
+  vms: number;
+  /** Bytes the VMs' own disks take (their overlays, not the bases they share). */
+  vmDiskBytes: number;
+  /** Local copies of images, when the backend keeps them. */
+  imageCache?: { bytes: number; limitBytes: number; bases: number };
+}
+
 /** The backend cannot do what was asked; `message` is fit to show a user as a fault. */
 export class BackendError extends Error {
   constructor(message: string, readonly code: 'notFound' | 'insufficientResources' | 'failed' = 'failed') {
@@ -100,4 +109,6 @@ export interface Backend {
   list(): Promise<VmInfo[]>;
   /** One VM, or null if the backend does not hold it. */
   inspect(id: string): Promise<VmInfo | null>;
+  /** What the backend holds, for the operator's capacity report. */
+  capacity(): Promise<BackendCapacity>;
 }

@@ -3,8 +3,9 @@
 //
 //   GET  /oceanos/reconcile/servers               report only
 //   POST /oceanos/reconcile/servers {"fix": bool}  report, and repair when fix is true
+//   GET  /oceanos/capacity                        where the disk goes (CapacityReport)
 //
-// Both answer 200 with the report (see ReconcileReport in reconciler.ts):
+// The reconcile calls answer 200 with the report (see ReconcileReport in reconciler.ts):
 //   {"orphans": [vm id], "stale": [server id], "stuck": [server id],
 //    "unsynced": [{"id", "db": "ACTIVE"|"SHUTOFF"|..., "backend": "running"|"stopped"}],
 //    "fixed": bool}
@@ -31,5 +32,9 @@ export function adminRoutes(app: App, deps: ComputeDeps, base = '/oceanos'): voi
     const fix = (request.body as { fix?: unknown } | undefined)?.fix ?? false;
     if (typeof fix !== 'boolean') throw badRequest('fix is true or false');
     return deps.servers.reconcile(fix);
+  });
+  app.get(`${base}/capacity`, async (request) => {
+    requireAdmin(await deps.authenticate(request), 'read the capacity report');
+    return deps.capacity();
   });
 }

@@ -1,5 +1,6 @@
 // The compute API families: version discovery at /compute, Nova v2.1 at /compute/v2.1 and
 // the same API at /compute/v2.0 (Synnefo's prefix).
+import type { CapacityReport } from '@oceanos/contract';
 import type { ServiceCatalog } from '../catalog/catalog.ts';
 import type { ApiFamily } from '../http/app.ts';
 import type { Authenticate } from '../http/auth.ts';
@@ -18,6 +19,8 @@ export interface ComputeDeps {
   servers: ServerService;
   catalog: ServiceCatalog;
   authenticate: Authenticate;
+  /** The operator's view of where the disk goes (the services that use it together). */
+  capacity(): Promise<CapacityReport>;
 }
 
 /** Nova's version document; 2.1 is both the minimum and the maximum microversion served. */

@@ -3,7 +3,7 @@
 // the backend. A server belongs to the user who made it; the project of their token pays.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { BackendError, type Backend } from '../backends/backend.ts';
+import { BackendError, type Backend, type BackendCapacity } from '../backends/backend.ts';
 import type { ConsoleService } from '../console/service.ts';
 import type { Database } from '../db/database.ts';
 import type { Executor, VmState } from '../db/schema.ts';
@@ -89,6 +89,11 @@ export class ServerService {
       this.reconcileAndReport().catch((error) => this.deps.logger.warn({ err: error }, 'periodic reconciliation failed'));
     }, every);
     this.timer.unref();
+  }
+
+  /** What the backend holds (VMs, their disks, its image cache), for the capacity report. */
+  backendCapacity(): Promise<BackendCapacity> {
+    return this.deps.backend.capacity();
   }
 
   /** Stops the periodic reconciliation. */

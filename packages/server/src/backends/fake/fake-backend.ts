@@ -5,7 +5,7 @@
 // orphan VMs.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackendError, type Backend, type Personalisation, type VmInfo, type VmSpec } from '../backend.ts';
+import { BackendError, type Backend, type Personalisation, type VmInfo, type VmSpec, type BackendCapacity } from '../backend.ts';
 
 export interface FakeBackendOptions {
   /** How long each power and lifecycle operation takes, so tests can watch transitions. */
@@ -133,6 +133,11 @@ export class FakeBackend implements Backend {
   async list(): Promise<VmInfo[]> {
     await this.fault('list');
     return [...this.vms.values()].map((vm) => ({ ...vm.info }));
+  }
+
+  /** The fake's VMs take no disk of their own and it keeps no images. */
+  async capacity(): Promise<BackendCapacity> {
+    return { vms: this.vms.size, vmDiskBytes: 0 };
   }
 
   async inspect(id: string): Promise<VmInfo | null> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -10,9 +10,11 @@ import { ImageCache } from './image-cache.ts';
 const TMP = mkdtempSync(join(tmpdir(), 'oceanos-image-cache-'));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
+const unused = async () => new Set<string>();
+
 const fresh = () => {
   const dir = join(mkdtempSync(join(TMP, 'cache-')), 'images');
-  return { dir, cache: new ImageCache(dir) };
+  return { dir, cache: new ImageCache(dir, { limitBytes: 0, inUse: unused }) };
 };
 
 /** An image of `bytes` served in 100 KiB chunks, counting how often it is read; `fail` breaks the read after the first chunk. */
@@ -44,7 +46,7 @@ it('copies an image once, under its content key and format', async () => {
   assert.equal(path, join(dir, `${image.contentKey}.qcow2`));
   assert.deepEqual(readFileSync(path), bytes);
   assert.equal(await cache.base(image), path);
-  assert.equal(await new ImageCache(dir).base(image), path, 'a new cache finds the copy on disk');
+  assert.equal(await new ImageCache(dir, { limitBytes: 0, inUse: unused }).base(image), path, 'a new cache finds the copy on disk');
   assert.equal(image.reads, 1);
   assert.deepEqual(readdirSync(join(dir, 'tmp')), [], 'no temporary file is left');
 });
@@ -106,13 +108,49 @@ it('refuses content keys and formats that are not plain names', async () => {
   await assert.rejects(cache.base({ ...source(Buffer.from('x')), format: 'vmdk' as 'raw' }), BackendError);
 });
 
-it('removes temporary files that a dead writer left, but not recent ones', async () => {
-  const { dir, cache } = fresh();
+it('removes at start every temporary file a run that died left (regression: they stayed an hour)', async () => {
+  const dir = join(mkdtempSync(join(TMP, 'cache-')), 'images');
   mkdirSync(join(dir, 'tmp'), { recursive: true });
-  writeFileSync(join(dir, 'tmp', 'old.partial'), 'x');
-  writeFileSync(join(dir, 'tmp', 'new.partial'), 'x');
-  const longAgo = new Date(Date.now() - 2 * 3600 * 1000);
-  utimesSync(join(dir, 'tmp', 'old.partial'), longAgo, longAgo);
+  writeFileSync(join(dir, 'tmp', 'killed-copy.partial'), 'x');
+  const cache = new ImageCache(dir, { limitBytes: 0, inUse: unused });
   await cache.base(source(Buffer.from('image')));
-  assert.deepEqual(readdirSync(join(dir, 'tmp')), ['new.partial']);
+  assert.deepEqual(readdirSync(join(dir, 'tmp')), []);
+});
+
+it('evicts the least recently used bases beyond its limit, never one a VM uses or a create holds (regression: never pruned)', async () => {
+  const dir = join(mkdtempSync(join(TMP, 'cache-')), 'images');
+  const inUse = new Set<string>();
+  const cache = new ImageCache(dir, { limitBytes: 3 * 128 * 1024, inUse: async () => inUse });
+  const images = [1, 2, 3, 4].map((n) => source(Buffer.alloc(128 * 1024, n)));
+  const paths: string[] = [];
+  for (const [i, image] of images.entries()) {
+    paths.push(await cache.base(image));
+    cache.release(paths[i]!);
+    const at = new Date(Date.now() - (10 - i) * 60_000);
+    utimesSync(paths[i]!, at, at);
+    if (i === 0) inUse.add(paths[0]!);
+  }
+  // Four bases over a limit of three: the oldest unused one (the second) went; the first is a VM's.
+  assert.deepEqual(paths.map((p) => existsSync(p)), [true, false, true, true]);
+  const held = await cache.base(images[2]!);
+  const report = await cache.report();
+  assert.deepEqual([report.bases, report.limitBytes], [3, 3 * 128 * 1024]);
+  await cache.prune(0);
+  assert.deepEqual(paths.map((p) => existsSync(p)), [true, false, true, false], 'in use and held stay even at a limit of 0');
+  cache.release(held);
+  await cache.prune(0);
+  assert.deepEqual(paths.map((p) => existsSync(p)), [true, false, false, false]);
+});
+
+it('makes room for a copy by evicting unused bases, and says when even that is not enough', async () => {
+  const dir = join(mkdtempSync(join(TMP, 'cache-')), 'images');
+  let free = 10 * 1024 * 1024;
+  const space = { reserveBytes: 1024 * 1024, report: async () => ({ totalBytes: 0, freeBytes: free, reserveBytes: 1024 * 1024 }) };
+  const cache = new ImageCache(dir, { limitBytes: 0, inUse: unused, space });
+  const old = await cache.base(source(Buffer.alloc(256 * 1024, 9)));
+  cache.release(old);
+  free = 1024 * 1024 + 100 * 1024; // room for 100 KiB above the reserve
+  const evicting = cache.base(source(Buffer.alloc(200 * 1024, 8)));
+  await assert.rejects(evicting, (e) => e instanceof BackendError && e.code === 'insufficientResources', 'the fake free space does not grow');
+  assert.equal(existsSync(old), false, 'the unused base went first');
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { missingTools } from '../../../../../test/e2e/tools.ts';
-import { qcow2Overlay, writeQcow2Overlay } from './qcow2-overlay.ts';
+import { backingFileOf, qcow2Overlay, writeQcow2Overlay } from './qcow2-overlay.ts';
 
 const QEMU_IMG = missingTools(['qemu-img', 'qemu-io']);
 const dir = mkdtempSync(join(tmpdir(), 'oceanos-qcow2-'));
@@ -52,4 +52,13 @@ it('refuses sizes that are not whole sectors, and an existing file', async () =>
   const disk = join(dir, 'exists.qcow2');
   writeFileSync(disk, 'x');
   await assert.rejects(writeQcow2Overlay(disk, '/base', 'raw', 1 << 30), { code: 'EEXIST' });
+});
+
+it('reads back the backing file an overlay names, and null for anything else', async () => {
+  const disk = join(dir, 'named.qcow2');
+  await writeQcow2Overlay(disk, '/var/lib/oceanos/images/abc.raw', 'raw', 1 << 30);
+  assert.equal(await backingFileOf(disk), '/var/lib/oceanos/images/abc.raw');
+  writeFileSync(join(dir, 'plain.raw'), Buffer.alloc(4096));
+  assert.equal(await backingFileOf(join(dir, 'plain.raw')), null);
+  assert.equal(await backingFileOf(join(dir, 'missing.qcow2')), null);
 });

@@ -73,3 +73,25 @@ export function qcow2Overlay(backing: string, backingFormat: 'raw' | 'qcow2', vi
 }
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/**
+ * The backing file an overlay names (absolute, as we write them), or null when the file is
+ * not a qcow2 image with one. Reads only the header.
+ */
+export async function backingFileOf(path: string): Promise<string | null> {
+  const file = await open(path, 'r').catch(() => null);
+  if (!file) return null;
+  try {
+    const header = Buffer.alloc(20);
+    const { bytesRead } = await file.read(header, 0, 20, 0);
+    if (bytesRead < 20 || header.toString('latin1', 0, 4) !== 'QFI\xfb') return null;
+    const offset = Number(header.readBigUInt64BE(8));
+    const length = header.readUInt32BE(16);
+    if (offset === 0 || length === 0 || length > 1023) return null;
+    const name = Buffer.alloc(length);
+    await file.read(name, 0, length, offset);
+    return name.toString();
+  } finally {
+    await file.close();
+  }
+}

@@ -1,13 +1,15 @@
 // The embedded backend: each VM is its own detached QEMU process on this host, its files in
 // vmsDir/<id>/ (vm-dir.ts), controlled over QMP. All state is on disk and in /proc, so VMs
 // keep running across control-plane restarts and a new instance picks them up as they are.
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { BackendError, type Backend, type VmInfo, type VmSpec } from '../backend.ts';
+import type { DiskSpace } from '../../fs/disk-space.ts';
+import { BackendError, type Backend, type BackendCapacity, type VmInfo, type VmSpec } from '../backend.ts';
 import { resolveAccel, type Accel } from './accel.ts';
 import { writeConfigDrive } from './config-drive.ts';
 import { ImageCache } from './image-cache.ts';
+import { backingFileOf } from './qcow2-overlay.ts';
 import { qemuArgv } from './qemu-argv.ts';
 import { exited, killVm, launchQemu, signalVm } from './qemu-process.ts';
 import { QmpClient } from './qmp-client.ts';
@@ -23,6 +25,10 @@ export interface QemuBackendOptions {
   /** qemu-system-x86_64 unless set. */
   qemuBinary?: string;
   logger?: Logger;
+  /** The most bytes the cached images may take (least recently used unused ones go first); 0: no limit. */
+  imageCacheBytes?: number;
+  /** Image copies leave the filesystem's reserve free (fs/disk-space.ts). */
+  space?: DiskSpace;
 }
 
 /** How long QEMU gets to exit after QMP quit (or SIGTERM) before SIGKILL. */
@@ -42,7 +48,9 @@ export class QemuBackend implements Backend {
   constructor(readonly options: QemuBackendOptions) {
     // Absolute: QEMU is handed these paths and a daemonized QEMU runs from `/`.
     this.vmsDir = resolve(options.vmsDir);
-    this.images = new ImageCache(resolve(options.imagesDir));
+    this.images = new ImageCache(resolve(options.imagesDir), {
+      limitBytes: options.imageCacheBytes ?? 0, space: options.space, inUse: () => this.basesInUse(),
+    });
     if (Buffer.byteLength(this.vmsDir) > MAX_VMS_DIR_BYTES) {
       options.logger?.warn({ vmsDir: this.vmsDir }, `qemu backend: no VM can start: the VM directory's path is longer than the ${MAX_VMS_DIR_BYTES} bytes that leave room for its sockets`);
     }
@@ -59,10 +67,15 @@ export class QemuBackend implements Backend {
         const base = resolve(await this.images.base(spec.image));
         reverter.add(() => rm(dir.root, { recursive: true, force: true }));
         await mkdir(dir.root, { recursive: true });
-        await Promise.all([
-          dir.createDisk(base, spec.image.format, spec.diskBytes),
-          writeConfigDrive(dir.configDrive, { id: spec.id, name: spec.name }, spec.personalisation),
-        ]);
+        try {
+          await Promise.all([
+            dir.createDisk(base, spec.image.format, spec.diskBytes),
+            writeConfigDrive(dir.configDrive, { id: spec.id, name: spec.name }, spec.personalisation),
+          ]);
+        } finally {
+          // From here the disk names the base, which keeps it in use.
+          this.images.release(base);
+        }
         const file: VmSpecFile = { name: spec.name, vcpus: spec.vcpus, ramMiB: spec.ramMiB, diskBytes: spec.diskBytes };
         await dir.writeSpec(file);
         reverter.add(() => this.kill(dir));
@@ -127,12 +140,36 @@ export class QemuBackend implements Backend {
   }
 
   async list(): Promise<VmInfo[]> {
+    const infos = await Promise.all((await this.vmIds()).map((id) => this.inspect(id)));
+    return infos.filter((info): info is VmInfo => info !== null);
+  }
+
+  async capacity(): Promise<BackendCapacity> {
+    const ids = await this.vmIds();
+    let vmDiskBytes = 0;
+    for (const id of ids) {
+      const root = this.dir(id).root;
+      for (const name of await readdir(root).catch(() => [])) vmDiskBytes += ((await stat(join(root, name)).catch(() => null))?.blocks ?? 0) * 512;
+    }
+    return { vms: ids.length, vmDiskBytes, imageCache: await this.images.report() };
+  }
+
+  /** The bases the VMs' disks name as their backing files. */
+  private async basesInUse(): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (const id of await this.vmIds()) {
+      const base = await backingFileOf(this.dir(id).disk);
+      if (base) used.add(base);
+    }
+    return used;
+  }
+
+  private async vmIds(): Promise<string[]> {
     const names = await readdir(this.vmsDir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [];
       throw error;
     });
-    const infos = await Promise.all(names.filter(isVmId).map((id) => this.inspect(id)));
-    return infos.filter((info): info is VmInfo => info !== null);
+    return names.filter(isVmId);
   }
 
   async inspect(id: string): Promise<VmInfo | null> {
