@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,6 +116,26 @@ it('removes at start every temporary file a run that died left (regression: they
   const cache = new ImageCache(dir, { limitBytes: 0, inUse: unused });
   await cache.base(source(Buffer.from('image')));
   assert.deepEqual(readdirSync(join(dir, 'tmp')), []);
+});
+
+it('leaves at start the copy another process sharing the directory is writing (regression: a start removed every temporary file)', async () => {
+  const dir = join(mkdtempSync(join(TMP, 'cache-')), 'images');
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const live = spawn('sleep', ['30']);
+  const dead = spawnSync('true').pid!;
+  try {
+    writeFileSync(join(dir, 'tmp', `abc.${live.pid}.0a1b`), 'being written');
+    writeFileSync(join(dir, 'tmp', `abc.${dead}.0a1b`), 'left by a killed writer');
+    writeFileSync(join(dir, 'tmp', `abc.${process.pid}.0a1b`), 'left by an earlier run with our pid');
+    writeFileSync(join(dir, 'tmp', `abc.${live.pid}.0c1d`), 'stale, of a pid reused since');
+    const longAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(join(dir, 'tmp', `abc.${live.pid}.0c1d`), longAgo, longAgo);
+    const cache = new ImageCache(dir, { limitBytes: 0, inUse: unused });
+    await cache.base(source(Buffer.from('image')));
+    assert.deepEqual(readdirSync(join(dir, 'tmp')), [`abc.${live.pid}.0a1b`]);
+  } finally {
+    live.kill();
+  }
 });
 
 it('evicts the least recently used bases beyond its limit, never one a VM uses or a create holds (regression: never pruned)', async () => {

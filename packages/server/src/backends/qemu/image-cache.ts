@@ -1,14 +1,15 @@
 // Base images under DIR/<contentKey>.<format>, one local copy per content, which VM disks
 // use as their copy-on-write backing file. A copy is written to DIR/tmp, fsynced and renamed
-// into place, so a crash never leaves a partial base under a valid name; what a dead run left
-// in DIR/tmp goes at start. The cache keeps under a size limit by evicting the least recently
+// into place, so a crash never leaves a partial base under a valid name; what a dead writer
+// left in DIR/tmp goes at start (a copy's name carries its writer's pid: another process
+// sharing the data directory may be copying at that moment). The cache keeps under a size limit by evicting the least recently
 // used bases that no VM disk uses (nor a create about to use), and makes room the same way
 // before a copy would eat the disk's reserve.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, opendir, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DiskSpace } from '../../fs/disk-space.ts';
-import { removeOlderThan, syncDir } from '../../fs/durable.ts';
+import { syncDir } from '../../fs/durable.ts';
 import { BackendError, type ImageSource } from '../backend.ts';
 
 /** A content key names a file: nothing that could climb out of the directory. */
@@ -17,6 +18,10 @@ const BASE_NAME = /^[A-Za-z0-9_-]{1,128}\.(raw|qcow2)$/;
 /** Runs of zeros this long are skipped rather than written: raw images stay sparse. */
 const SPARSE_STEP = 64 * 1024;
 const ZEROS = Buffer.alloc(SPARSE_STEP);
+/** `<contentKey>.<writer's pid>.<random>`. */
+const TMP_NAME = /^[A-Za-z0-9_-]{1,128}\.(\d+)\.[0-9a-f]+$/;
+/** A copy this old whose writer's pid is alive belongs to another program that reused a dead writer's pid. */
+const STALE_TMP_MS = 60 * 60 * 1000;
 
 export interface ImageCacheOptions {
   /** The most bytes (on disk) the bases may take; beyond it unused ones are evicted. 0: no limit. */
@@ -39,11 +44,11 @@ export class ImageCache {
   private readonly pinned = new Map<string, number>();
   private readonly started: Promise<void>;
 
-  /** `dir` is DIR/images; it is created on first use. What a dead run left in DIR/tmp goes now. */
+  /** `dir` is DIR/images; it is created on first use. What dead writers left in DIR/tmp goes now. */
   constructor(private readonly dir: string, private readonly options: ImageCacheOptions) {
     this.tmpDir = join(dir, 'tmp');
     // A failed clean-up leaves the files for the next start; it must not stop copies.
-    this.started = removeOlderThan(this.tmpDir, new Date()).catch(() => undefined);
+    this.started = removeDeadWriters(this.tmpDir).catch(() => undefined);
   }
 
   /**
@@ -127,7 +132,7 @@ export class ImageCache {
 
   private async write(image: ImageSource, path: string): Promise<void> {
     await mkdir(this.tmpDir, { recursive: true });
-    const tmp = join(this.tmpDir, `${image.contentKey}.${randomBytes(6).toString('hex')}`);
+    const tmp = join(this.tmpDir, `${image.contentKey}.${process.pid}.${randomBytes(6).toString('hex')}`);
     const file = await open(tmp, 'wx', 0o644);
     try {
       const written = await copySparse(image.read(), file);
@@ -162,6 +167,31 @@ export class ImageCache {
 
   private pin(path: string): void {
     this.pinned.set(path, (this.pinned.get(path) ?? 0) + 1);
+  }
+}
+
+/** Removes the partial copies of writers that are gone (and anything not named as a copy). */
+async function removeDeadWriters(tmpDir: string): Promise<void> {
+  const entries = await opendir(tmpDir).catch(() => null);
+  if (!entries) return;
+  const staleBefore = Date.now() - STALE_TMP_MS;
+  for await (const entry of entries) {
+    const path = join(tmpDir, entry.name);
+    const pid = Number(TMP_NAME.exec(entry.name)?.[1] ?? 0);
+    const info = await stat(path).catch(() => null);
+    if (!info) continue;
+    // Our own pid: a run before ours that had it (this cache has written nothing yet).
+    if (pid === 0 || pid === process.pid || !alive(pid) || info.mtimeMs < staleBefore) await rm(path, { recursive: true, force: true });
+  }
+}
+
+/** Whether a process `pid` exists (EPERM: it does, under another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
