@@ -53,10 +53,14 @@ test('a server from create --wait to delete --wait: info, modify, shutdown, resi
   assert.deepEqual([modified.name, modified.metadata, modified.tags], ['www', { tier: '1' }, ['green']]);
   assert.match(await fails(['server', 'modify', 'www', '--metadata-del', 'nope'], hugo), /has no metadata item nope/);
 
-  assert.match(await fails(['server', 'resize', 'www', '--flavor', 'm1.tiny'], hugo), /Conflict \(409\)/);
+  const waiting = await okJson(['server', 'resize', '--wait', 'www', '--flavor', 'm1.tiny'], hugo);
+  assert.deepEqual([waiting.status, waiting.flavor.id], ['VERIFY_RESIZE', '2']);
+  const reverted = await okJson(['server', 'resize-revert', '--wait', 'www'], hugo);
+  assert.deepEqual([reverted.status, reverted.flavor.id], ['ACTIVE', '1']);
   assert.equal((await okJson(['server', 'shutdown', '--wait', 'www'], hugo)).status, 'SHUTOFF');
-  const resized = await okJson(['server', 'resize', '--wait', 'www', '--flavor', 'm1.tiny'], hugo);
+  const resized = await okJson(['server', 'resize', '--confirm', 'www', '--flavor', 'm1.tiny'], hugo);
   assert.deepEqual([resized.status, resized.flavor.id], ['SHUTOFF', '2']);
+  assert.match(await fails(['server', 'resize-confirm', 'www'], hugo), /Conflict \(409\)/);
   assert.equal((await okJson(['server', 'start', '--wait', 'www'], hugo)).status, 'ACTIVE');
   assert.equal((await okJson(['server', 'reboot', '--hard', '--wait', 'www'], hugo)).status, 'ACTIVE');
   assert.match(await ok(['server', 'reboot', 'www'], hugo), /^Rebooting server www/);

@@ -4,7 +4,7 @@
 export const COMPUTE_PREFIX = '/compute/v2.1';
 
 /** API statuses (derived from Nova's vm_state and task_state). */
-export const SERVER_STATUSES = ['ACTIVE', 'BUILD', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'ERROR', 'DELETED'] as const;
+export const SERVER_STATUSES = ['ACTIVE', 'BUILD', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'VERIFY_RESIZE', 'REVERT_RESIZE', 'ERROR', 'DELETED'] as const;
 export type ServerStatus = (typeof SERVER_STATUSES)[number];
 
 export interface Link { rel: string; href: string }

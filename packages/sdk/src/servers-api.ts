@@ -80,9 +80,22 @@ export class ServersApi {
     await this.action(id, { reboot: { type } });
   }
 
-  /** Gives the server another flavor's vCPUs and RAM. */
+  /**
+   * Gives the server another flavor's vCPUs and RAM (a running one is stopped and started
+   * again); it then waits in VERIFY_RESIZE for `confirmResize` or `revertResize`.
+   */
   async resize(id: string, flavorId: string): Promise<void> {
     await this.action(id, { resize: { flavorRef: flavorId } });
+  }
+
+  /** Keeps the new flavor of a server in VERIFY_RESIZE. */
+  async confirmResize(id: string): Promise<void> {
+    await this.action(id, { confirmResize: null });
+  }
+
+  /** Goes back to the old flavor of a server in VERIFY_RESIZE (REVERT_RESIZE until done). */
+  async revertResize(id: string): Promise<void> {
+    await this.action(id, { revertResize: null });
   }
 
   /** The last `lines` lines of the serial console (all of it when absent). */

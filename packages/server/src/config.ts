@@ -36,6 +36,7 @@ const FileConfig = Type.Object({
     consoleTokenSeconds: Type.Optional(Type.Integer({ minimum: 10 })),
     reconcileIntervalSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     imageCacheBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    resizeConfirmSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
 export type FileConfig = Static<typeof FileConfig>;
@@ -77,6 +78,8 @@ export interface Config {
     reconcileIntervalSeconds: number;
     /** Local copies of images (DIR/images) beyond this are evicted, least recently used first, unless a VM uses them (0: no limit). */
     imageCacheBytes: number;
+    /** A resize waiting in VERIFY_RESIZE longer than this is confirmed by the periodic pass (Nova's resize_confirm_window; 0: never). */
+    resizeConfirmSeconds: number;
   };
 }
 
@@ -146,6 +149,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       stopTimeoutSeconds: file.compute?.stopTimeoutSeconds ?? 60,
       reconcileIntervalSeconds: file.compute?.reconcileIntervalSeconds ?? 60,
       imageCacheBytes: file.compute?.imageCacheBytes ?? 20 * 1024 ** 3,
+      resizeConfirmSeconds: file.compute?.resizeConfirmSeconds ?? 3600,
       consoleTokenSeconds: file.compute?.consoleTokenSeconds ?? 300,
     },
   };

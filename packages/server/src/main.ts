@@ -85,7 +85,10 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     const consoles = new ConsoleService(database, identity, { ttlSeconds: config.compute.consoleTokenSeconds, url: (path) => catalog.url(path) });
     const servers = new ServerService({
       database, quota, images, pithos, flavors, keypairs, backend, jobs, consoles, logger,
-      options: { stopTimeoutMs: config.compute.stopTimeoutSeconds * 1000, reconcileMs: config.compute.reconcileIntervalSeconds * 1000 },
+      options: {
+        stopTimeoutMs: config.compute.stopTimeoutSeconds * 1000, reconcileMs: config.compute.reconcileIntervalSeconds * 1000,
+        resizeConfirmMs: config.compute.resizeConfirmSeconds * 1000,
+      },
     });
     servers.registerJobs();
     const authenticate = makeAuthenticate(identity);

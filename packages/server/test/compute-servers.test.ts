@@ -77,10 +77,13 @@ for (const database of await testDatabases()) {
       assert.equal((await action(alice, made.id, { resize: { flavorRef: '2' } })).status, 202);
       assert.equal((await show(alice, made.id)).status, 'RESIZE');
       const resized = await settled(alice, made.id);
-      assert.equal(resized.status, 'SHUTOFF');
+      assert.equal(resized.status, 'VERIFY_RESIZE');
+      assert.equal(resized['OS-EXT-STS:vm_state'], 'resized');
       assert.equal(resized.flavor.id, '2');
       assert.deepEqual(await usage(alice), held(1, 512, 1, false));
       assert.equal((await backend.inspect(made.id))!.ramMiB, 512);
+      assert.equal((await action(alice, made.id, { confirmResize: null })).status, 204);
+      assert.equal((await show(alice, made.id)).status, 'SHUTOFF');
 
       assert.equal((await action(alice, made.id, { start: {} })).status, 202);
       assert.equal((await show(alice, made.id))['SNF:task_state'], 'STARTING');

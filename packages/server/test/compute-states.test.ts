@@ -14,15 +14,16 @@ class ConsoleFake extends FakeBackend {
   override readonly capabilities = { vncConsole: true, resize: true };
 }
 
-type Action = 'os-start' | 'os-stop' | 'reboot' | 'resize' | 'delete' | 'os-getConsoleOutput' | 'os-getVNCConsole' | 'update' | 'metadata' | 'tags';
-const ACTIONS: Action[] = ['os-start', 'os-stop', 'reboot', 'resize', 'delete', 'os-getConsoleOutput', 'os-getVNCConsole', 'update', 'metadata', 'tags'];
+type Action = 'os-start' | 'os-stop' | 'reboot' | 'resize' | 'confirmResize' | 'revertResize' | 'delete' | 'os-getConsoleOutput' | 'os-getVNCConsole' | 'update' | 'metadata' | 'tags';
+const ACTIONS: Action[] = ['os-start', 'os-stop', 'reboot', 'resize', 'confirmResize', 'revertResize', 'delete', 'os-getConsoleOutput', 'os-getVNCConsole', 'update', 'metadata', 'tags'];
 
 /** What each vm_state allows when no task is pending. */
 const RECORD: Action[] = ['delete', 'update', 'metadata', 'tags'];
 const BY_VM: Record<Exclude<VmState, 'deleted'>, Action[]> = {
   building: RECORD,
-  active: ['os-stop', 'reboot', 'os-getConsoleOutput', 'os-getVNCConsole', ...RECORD],
+  active: ['os-stop', 'reboot', 'resize', 'os-getConsoleOutput', 'os-getVNCConsole', ...RECORD],
   stopped: ['os-start', 'resize', 'os-getConsoleOutput', ...RECORD],
+  resized: ['confirmResize', 'revertResize', 'os-getConsoleOutput', ...RECORD],
   error: RECORD,
 };
 /** While a task is pending, only these pass (if the vm_state allows them). */
@@ -38,6 +39,8 @@ const STATES: State[] = [
   { name: 'SHUTOFF while powering-on', vm: 'stopped', task: 'powering-on' },
   { name: 'REBOOT', vm: 'active', task: 'rebooting' },
   { name: 'RESIZE', vm: 'stopped', task: 'resize_prep' },
+  { name: 'VERIFY_RESIZE', vm: 'resized', task: null },
+  { name: 'REVERT_RESIZE', vm: 'resized', task: 'resize_reverting' },
 ];
 
 /** The 409 message Nova gives, or null if the action is allowed. */
@@ -83,7 +86,9 @@ for (const database of await testDatabases()) {
         await action(alice, id, { 'os-stop': null });
         await settled(alice, id);
       }
-      await plane.database.db.updateTable('servers').set({ vm_state: state.vm, task_state: state.task }).where('id', '=', id).execute();
+      // A resize waiting for its confirmation knows where it came from (a stopped m1.nano).
+      const resizeFrom = state.vm === 'resized' ? JSON.stringify({ flavorId: '1', vcpus: 1, ram: 128, vmState: 'stopped', verify: true }) : null;
+      await plane.database.db.updateTable('servers').set({ vm_state: state.vm, task_state: state.task, resize_from: resizeFrom }).where('id', '=', id).execute();
       return id;
     };
 

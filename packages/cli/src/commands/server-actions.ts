@@ -18,6 +18,9 @@ interface PowerAction {
   run(client: OceanosClient, id: string, hard: boolean): Promise<void>;
 }
 
+/** Where a resize request ends: waiting for confirmation, or (a failed one) back where it was. */
+const RESIZE_ENDS: ServerStatus[] = ['VERIFY_RESIZE', 'ACTIVE', 'SHUTOFF'];
+
 const POWER_ACTIONS: PowerAction[] = [
   { verb: 'start', description: 'start a server that is shut off', reaches: 'ACTIVE', doing: 'Starting', run: (client, id) => client.servers.start(id) },
   {
@@ -64,19 +67,52 @@ export function registerServerActionCommands(server: CommandUnknownOpts, ctx: Co
     });
   }
 
-  server.command('resize').description("give a server another flavor's vCPUs and RAM (it must be shut off; it stays so)")
+  server.command('resize').description("give a server another flavor's vCPUs and RAM (a running one is restarted); it then waits for confirmation")
     .argument('<server>', 'id or name')
     .requiredOption('--flavor <flavor>', 'flavor id or name')
-    .option('-w, --wait', 'wait until the resize is done')
+    .option('-w, --wait', 'wait until the resize is done (VERIFY_RESIZE)')
+    .option('--confirm', 'wait, then keep the new flavor (see `server resize-confirm`)')
     .addOption(timeoutOption())
     .action(async (nameOrId, opts) => {
       const timeoutMs = timeoutMsOf(opts.timeout);
       const client = await ctx.client();
       const [found, flavor] = await Promise.all([findServer(client, nameOrId), findFlavor(client, opts.flavor)]);
       await client.servers.resize(found.id, flavor.id);
-      const asked = { action: 'resize', sentence: `Resizing server ${labelled(found.id, found.name)} to flavor ${labelled(flavor.id, flavor.name)}` };
-      const now = await report(ctx, client, found, asked, opts.wait ? { reaches: ['ACTIVE', 'SHUTOFF'], timeoutMs } : undefined);
-      if (now && now.flavor.id !== flavor.id) throw new CliError(`server ${labelled(found.id, found.name)} still has flavor ${now.flavor.id}: the resize did not happen`);
+      const label = labelled(found.id, found.name);
+      const asked = {
+        action: 'resize',
+        sentence: `Resizing server ${label} to flavor ${labelled(flavor.id, flavor.name)}; then keep it with \`oceanos server resize-confirm ${found.name}\` or go back with \`resize-revert\``,
+      };
+      if (!opts.confirm) {
+        const now = await report(ctx, client, found, asked, opts.wait ? { reaches: RESIZE_ENDS, timeoutMs } : undefined);
+        if (now && now.flavor.id !== flavor.id) throw new CliError(`server ${label} still has flavor ${now.flavor.id}: the resize did not happen`);
+        return;
+      }
+      const [done] = await waitForServers(ctx, client, [found], RESIZE_ENDS, timeoutMs);
+      if (done!.status !== 'VERIFY_RESIZE') throw new CliError(`server ${label} is ${done!.status}: the resize did not happen`);
+      await client.servers.confirmResize(found.id);
+      await report(ctx, client, found, asked, { reaches: ['ACTIVE', 'SHUTOFF'], timeoutMs });
+    });
+
+  server.command('resize-confirm').description('keep the new flavor of a server waiting in VERIFY_RESIZE')
+    .argument('<server>', 'id or name')
+    .action(async (nameOrId) => {
+      const client = await ctx.client();
+      const found = await findServer(client, nameOrId);
+      await client.servers.confirmResize(found.id);
+      ctx.output.message(`Kept the new flavor of server ${labelled(found.id, found.name)}`, { id: found.id, action: 'resize-confirm' });
+    });
+
+  server.command('resize-revert').description('go back to the old flavor of a server waiting in VERIFY_RESIZE')
+    .argument('<server>', 'id or name')
+    .option('-w, --wait', 'wait until it is back')
+    .addOption(timeoutOption())
+    .action(async (nameOrId, opts) => {
+      const client = await ctx.client();
+      const found = await findServer(client, nameOrId);
+      await client.servers.revertResize(found.id);
+      const asked = { action: 'resize-revert', sentence: `Reverting the resize of server ${labelled(found.id, found.name)}` };
+      await report(ctx, client, found, asked, opts.wait ? { reaches: ['ACTIVE', 'SHUTOFF'], timeoutMs: timeoutMsOf(opts.timeout) } : undefined);
     });
 
   server.command('console').description("print a URL of the server's screen (noVNC), or with --log its serial console output")

@@ -74,3 +74,11 @@ export const computeMigration: Migration = {
     }
   },
 };
+
+/** A resize waits for confirmation (VERIFY_RESIZE) remembering the flavor and state to revert to. */
+export const computeResizeMigration: Migration = {
+  id: '0013-compute-resize',
+  async up(db: Kysely<any>) {
+    await sql`alter table servers add column resize_from text`.execute(db);
+  },
+};

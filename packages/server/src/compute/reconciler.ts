@@ -11,7 +11,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { QuotaService } from '../quota/service.ts';
 import { faultJson } from './server-jobs.ts';
 import { activeCharges, existingCharges, settle } from './server-quota.ts';
-import { POWER, serverStatus } from './server-states.ts';
+import { expectsRunning, POWER, serverStatus } from './server-states.ts';
 import { listServers, transition, type Charged, type ServerRow } from './server-store.ts';
 
 export type { ReconcileReport };
@@ -44,7 +44,7 @@ export async function reconcile(deps: ReconcileDeps, options: { fix: boolean }):
       if (row.vm_state === 'error') continue;
       report.stale.push(row.id);
       await fixer.gone(row);
-    } else if ((row.vm_state === 'active') !== (vm.state === 'running') && row.vm_state !== 'error') {
+    } else if (expectsRunning(row) !== (vm.state === 'running') && row.vm_state !== 'error') {
       report.unsynced.push({ id: row.id, db: serverStatus(row.vm_state, row.task_state), backend: vm.state });
       await fixer.follow(row, vm);
     }
@@ -72,11 +72,14 @@ class Fixer {
     return this.apply(row, { vm_state: 'deleted', power_state: POWER.unknown, deleted_at: new Date().toISOString(), fault }, {});
   }
 
-  /** The database takes the VM's power state; a running server is charged cpu and ram even over the limit, as it runs. */
+  /**
+   * The database takes the VM's power state (a resize waiting for confirmation ends there,
+   * with its new flavor); a running server is charged cpu and ram even over the limit, as it runs.
+   */
   follow(row: ServerRow, vm: VmInfo): Promise<void> {
     return vm.state === 'running'
-      ? this.apply(row, { vm_state: 'active', power_state: POWER.running }, activeCharges(row))
-      : this.apply(row, { vm_state: 'stopped', power_state: POWER.shutdown }, existingCharges(row));
+      ? this.apply(row, { vm_state: 'active', power_state: POWER.running, resize_from: null }, activeCharges(row))
+      : this.apply(row, { vm_state: 'stopped', power_state: POWER.shutdown, resize_from: null }, existingCharges(row));
   }
 
   private async apply(row: ServerRow, patch: Partial<ServerRow>, target: Charged): Promise<void> {

@@ -14,6 +14,7 @@ import type { QuotaService } from '../quota/service.ts';
 import type { ObjectReader } from '../storage/reader.ts';
 import { vmSpec, type CreatePayload } from './server-personality.ts';
 import { activeCharges, existingCharges, settle } from './server-quota.ts';
+import { resized, resizeFromOf, resizeVm, settledResize, type FlavorSize, type ResizeFrom } from './server-resize.ts';
 import { POWER } from './server-states.ts';
 import { chargedOf, findServer, transition, type Charged, type ServerRow } from './server-store.ts';
 
@@ -30,7 +31,7 @@ export interface JobDeps {
 
 export const JOB = {
   create: 'server.create', start: 'server.start', stop: 'server.stop',
-  reboot: 'server.reboot', resize: 'server.resize', delete: 'server.delete',
+  reboot: 'server.reboot', resize: 'server.resize', revertResize: 'server.revert-resize', delete: 'server.delete',
 } as const;
 
 /** What a finished (or failed) task leaves: the row's new fields and the quota it holds. */
@@ -75,6 +76,7 @@ export class ServerJobs {
       return this.step(job, { task: type === 'HARD' ? 'rebooting_hard' : 'rebooting', run: (row) => backend.reboot(row.id, type, timeout()), done: steady, failed: steady });
     });
     jobs.handle(JOB.resize, (job) => this.resize(job));
+    jobs.handle(JOB.revertResize, (job) => this.revertResize(job));
     jobs.handle(JOB.delete, (job) => this.step(job, {
       task: 'deleting',
       run: (row) => backend.destroy(row.id),
@@ -118,15 +120,28 @@ export class ServerJobs {
   }
 
   private async resize(job: Job): Promise<void> {
-    const to = job.payload as { flavorId: string; vcpus: number; ram: number };
+    const to = job.payload as FlavorSize;
     // The request left `resize_prep`; a job resumed after a crash finds `resizing`.
     const row = await findServer(this.deps.database.db, job.target);
     if (row?.task_state === 'resize_prep') await transition(this.deps.database.db, row.id, { task_state: 'resize_prep' }, { task_state: 'resizing' });
+    const stopTimeoutMs = this.deps.options.stopTimeoutMs;
     await this.step(job, {
       task: 'resizing',
-      run: (current) => this.deps.backend.resize(current.id, to.vcpus, to.ram),
-      done: (current) => ({ patch: { flavor_id: to.flavorId, vcpus: to.vcpus, ram: to.ram }, target: existingCharges({ ...current, ...to }) }),
-      failed: (current) => ({ patch: {}, target: existingCharges(current) }),
+      run: (current) => resizeVm(this.deps.backend, current.id, to, resizeFromOf(current)?.vmState === 'active', stopTimeoutMs),
+      done: (current) => resized(fromOf(current), to, current.disk),
+      // The server keeps its flavor, back in its state (a running VM was started again).
+      failed: (current) => settledResize(fromOf(current), fromOf(current), current.disk),
+    });
+  }
+
+  private async revertResize(job: Job): Promise<void> {
+    const stopTimeoutMs = this.deps.options.stopTimeoutMs;
+    await this.step(job, {
+      task: 'resize_reverting',
+      run: (current) => resizeVm(this.deps.backend, current.id, fromOf(current), current.power_state === POWER.running, stopTimeoutMs),
+      done: (current) => settledResize(fromOf(current), fromOf(current), current.disk),
+      // It stays in VERIFY_RESIZE, holding what it held: a revert may be asked for again.
+      failed: (current) => ({ patch: {}, target: chargedOf(current) }),
     });
   }
 
@@ -163,4 +178,11 @@ export class ServerJobs {
       if (!(error instanceof Superseded)) throw error;
     }
   }
+}
+
+/** The resize a server is in (its request recorded it with the task). */
+function fromOf(row: ServerRow): ResizeFrom {
+  const from = resizeFromOf(row);
+  if (!from) throw new Error(`server ${row.id} has a resize task but no resize_from`);
+  return from;
 }

@@ -67,7 +67,9 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
       throw badRequest('Malformed request body: an action is an object with one member, the action\'s name');
     }
     const [name, args] = Object.entries(body)[0]!;
-    return runAction(servers, await caller(request), id(request), name, args, reply);
+    // Synnefo's prefix resizes as Cyclades does: no confirmation step.
+    const nova = !request.url.startsWith('/compute/v2.0');
+    return runAction(servers, await caller(request), id(request), name, args, reply, nova);
   });
 
   app.post('/servers/:id/remote-consoles', async (request) => {
@@ -86,7 +88,7 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
 }
 
 /** One `POST /servers/{id}/action`; Synnefo's `start` and `shutdown` are aliases of Nova's. */
-async function runAction(servers: ServerService, who: ComputeCaller, id: string, name: string, args: unknown, reply: FastifyReply) {
+async function runAction(servers: ServerService, who: ComputeCaller, id: string, name: string, args: unknown, reply: FastifyReply, nova: boolean) {
   const accepted = () => reply.code(202).send();
   switch (name) {
     case 'os-start':
@@ -101,7 +103,13 @@ async function runAction(servers: ServerService, who: ComputeCaller, id: string,
       await servers.reboot(who, id, rebootType(args));
       return accepted();
     case 'resize':
-      await servers.resize(who, id, reference((args as { flavorRef?: unknown } | null)?.flavorRef, 'flavorRef'));
+      await servers.resize(who, id, reference((args as { flavorRef?: unknown } | null)?.flavorRef, 'flavorRef'), { verify: nova });
+      return accepted();
+    case 'confirmResize':
+      await servers.confirmResize(who, id);
+      return reply.code(204).send();
+    case 'revertResize':
+      await servers.revertResize(who, id);
       return accepted();
     case 'os-getConsoleOutput':
       return { output: await servers.consoleOutput(who, id, consoleLength(args)) };

@@ -22,9 +22,10 @@ import { JOB, ServerJobs } from './server-jobs.ts';
 import { listPage, type Page, type Query } from './server-listing.ts';
 import { createPayload, diskBytes } from './server-personality.ts';
 import { activeCharges, existingCharges, settle, type ServerSize } from './server-quota.ts';
+import { resizeFromOf, resizingCharges, settledResize, type ResizeFrom } from './server-resize.ts';
 import { createRequest } from './server-requests.ts';
 import { checkAction, type ServerAction } from './server-states.ts';
-import { findServer, insertServer, transition, updateRecord, type Charged, type ServerRow } from './server-store.ts';
+import { findServer, insertServer, listServers, transition, updateRecord, type Charged, type ServerRow } from './server-store.ts';
 
 export interface ServerServiceDeps {
   database: Database;
@@ -40,9 +41,10 @@ export interface ServerServiceDeps {
   logger: Logger;
   /**
    * stopTimeoutMs: how long a stop waits for the guest before a hard stop; reconcileMs: how
-   * often the database is compared with the backend while serving (0: at start only).
+   * often the database is compared with the backend while serving (0: at start only), and
+   * resizes waiting longer than resizeConfirmMs confirmed (0: never).
    */
-  options: { stopTimeoutMs: number; reconcileMs: number };
+  options: { stopTimeoutMs: number; reconcileMs: number; resizeConfirmMs: number };
 }
 
 /** How much serial output is read for `os-getConsoleOutput` before cutting it to lines. */
@@ -54,6 +56,8 @@ interface TaskRequest {
   kind: string;
   payload?: unknown;
   target?: (row: ServerRow) => Charged;
+  /** Other fields the request sets with the task. */
+  patch?: Partial<ServerRow>;
 }
 
 /** Rethrows a 404 of another service as the 400 Nova answers for a bad reference. */
@@ -106,12 +110,19 @@ export class ServerService {
     return reconcile(this.deps, { fix });
   }
 
-  /** One fixing pass at a time; what it changed is logged, a quiet pass is not. */
+  /**
+   * One pass at a time: the reconciliation, then the resizes that waited too long for a
+   * confirmation. What it changed is logged; a quiet pass is not.
+   */
   private reconcileAndReport(): Promise<unknown> {
-    this.reconciling ??= this.reconcile(true).then((report) => {
+    this.reconciling ??= (async () => {
+      const report = await this.reconcile(true);
       const { orphans, stale, unsynced, stuck } = report;
       if (orphans.length + stale.length + unsynced.length + stuck.length) this.deps.logger.warn({ report }, 'servers reconciled with the backend');
-    }).finally(() => { this.reconciling = undefined; });
+      const window = this.deps.options.resizeConfirmMs;
+      const confirmed = window > 0 ? await this.confirmStaleResizes(window) : 0;
+      if (confirmed) this.deps.logger.info({ confirmed }, 'confirmed resizes that waited longer than the confirmation window');
+    })().finally(() => { this.reconciling = undefined; });
     return this.reconciling;
   }
 
@@ -151,7 +162,7 @@ export class ServerService {
       id: randomUUID(), name: request.name, user_id: caller.userId, project_id: caller.projectId, image_id: image.id,
       flavor_id: flavor.id, vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, vm_state: 'building', task_state: 'spawning',
       power_state: 0, key_name: request.keyName, metadata: JSON.stringify(request.metadata), tags: JSON.stringify(request.tags),
-      fault: null, backend: this.deps.backend.name, charged: '{}', progress: 0, launched_at: null, created_at: now, updated_at: now, deleted_at: null,
+      fault: null, backend: this.deps.backend.name, charged: '{}', resize_from: null, progress: 0, launched_at: null, created_at: now, updated_at: now, deleted_at: null,
     };
     const row = await withTransaction(this.deps.database, async (trx) => {
       const server = { ...blank, charged: await settle(this.deps.quota, trx, blank, activeCharges(flavor)) };
@@ -193,17 +204,58 @@ export class ServerService {
     return this.requestTask(caller, id, 'reboot', { task: type === 'HARD' ? 'rebooting_hard' : 'rebooting', kind: JOB.reboot, payload: { type } });
   }
 
-  /** Synnefo's resize: a stopped server takes another flavor's vCPUs and RAM; its disk stays. */
-  async resize(caller: ComputeCaller, id: string, flavorRef: string): Promise<void> {
+  /**
+   * Gives a server another flavor's vCPUs and RAM; its disk stays. With `verify` (Nova) an
+   * active or stopped server ends in VERIFY_RESIZE; without it (Cyclades) only a stopped one
+   * resizes, and stays stopped. The quota holds the larger flavor until the end (server-resize.ts).
+   */
+  async resize(caller: ComputeCaller, id: string, flavorRef: string, options: { verify: boolean }): Promise<void> {
     const row = await this.get(caller, id);
     checkAction(row, 'resize');
+    if (!options.verify && row.vm_state !== 'stopped') throw conflict(`Cannot 'resize' instance ${id} while it is in vm_state ${row.vm_state}: shut it down first`);
     const flavor: FlavorRow = await this.deps.flavors.usable(caller, flavorRef).catch(asBadRequest(`Flavor ${flavorRef} could not be found.`));
     if (flavor.id === row.flavor_id) throw badRequest('When resizing, instances must change flavor!');
     if (flavor.disk !== row.disk) throw badRequest(`Flavor ${flavor.id} has a ${flavor.disk} GiB disk and the server ${row.disk} GiB: a resize keeps the disk's size.`);
     if (!this.deps.backend.capabilities.resize) throw conflict(`The compute backend (${this.deps.backend.name}) cannot resize servers`);
-    const size: ServerSize = { vcpus: flavor.vcpus, ram: flavor.ram, disk: row.disk };
+    const to = { flavorId: flavor.id, vcpus: flavor.vcpus, ram: flavor.ram };
+    const from: ResizeFrom = { flavorId: row.flavor_id, vcpus: row.vcpus, ram: row.ram, vmState: row.vm_state === 'active' ? 'active' : 'stopped', verify: options.verify };
     await this.requestTask(caller, id, 'resize', {
-      task: 'resize_prep', kind: JOB.resize, payload: { flavorId: flavor.id, vcpus: flavor.vcpus, ram: flavor.ram }, target: () => existingCharges(size),
+      task: 'resize_prep', kind: JOB.resize, payload: to, patch: { resize_from: JSON.stringify(from) },
+      target: () => (options.verify ? resizingCharges(from, to, row.disk) : existingCharges({ ...to, disk: row.disk })),
+    });
+  }
+
+  /** Keeps the new flavor of a server in VERIFY_RESIZE; it returns to the state it was resized in. */
+  async confirmResize(caller: ComputeCaller, id: string): Promise<void> {
+    const row = await this.get(caller, id);
+    checkAction(row, 'confirmResize');
+    if (!(await this.finishResize(row))) throw conflict(`Cannot 'confirmResize' instance ${id}: it changed meanwhile`);
+  }
+
+  /** Goes back to the old flavor of a server in VERIFY_RESIZE (REVERT_RESIZE until done). */
+  revertResize(caller: ComputeCaller, id: string): Promise<void> {
+    return this.requestTask(caller, id, 'revertResize', { task: 'resize_reverting', kind: JOB.revertResize });
+  }
+
+  /** Confirms the resizes that have waited longer than `windowMs` (Nova's resize_confirm_window); returns how many. */
+  async confirmStaleResizes(windowMs: number): Promise<number> {
+    const cutoff = new Date(Date.now() - windowMs).toISOString();
+    let confirmed = 0;
+    for (const row of await listServers(this.db, { vmState: 'resized' })) {
+      const at = resizeFromOf(row)?.at;
+      if (row.task_state === null && at !== undefined && at <= cutoff && (await this.finishResize(row))) confirmed++;
+    }
+    return confirmed;
+  }
+
+  /** Ends a resize with its new flavor, if the server is still as read. */
+  private finishResize(row: ServerRow): Promise<boolean> {
+    const from = resizeFromOf(row);
+    if (!from) return Promise.resolve(false);
+    return withTransaction(this.deps.database, async (trx) => {
+      const { patch, target } = settledResize(from, { flavorId: row.flavor_id, vcpus: row.vcpus, ram: row.ram }, row.disk);
+      const charged = await settle(this.deps.quota, trx, row, target, { force: true });
+      return transition(trx, row.id, { vm_state: 'resized', task_state: null }, { ...patch, charged });
     });
   }
 
@@ -219,7 +271,7 @@ export class ServerService {
       if (row.task_state === request.task) return false;
       const charged = request.target ? await settle(this.deps.quota, trx, row, request.target(row)) : row.charged;
       // A new task clears the last one's fault, except a delete: the fault may say why.
-      const patch = { task_state: request.task, charged, ...(action === 'delete' ? {} : { fault: null }) };
+      const patch = { ...request.patch, task_state: request.task, charged, ...(action === 'delete' ? {} : { fault: null }) };
       if (!(await transition(trx, id, { vm_state: row.vm_state as VmState, task_state: row.task_state }, patch))) {
         throw conflict(`Cannot '${action}' instance ${id}: it changed meanwhile`);
       }

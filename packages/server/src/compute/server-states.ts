@@ -8,7 +8,7 @@ import { conflict } from '../http/errors.ts';
 export const POWER = { unknown: 0, running: 1, shutdown: 4 } as const;
 
 export type ServerAction =
-  | 'os-start' | 'os-stop' | 'reboot' | 'resize' | 'delete'
+  | 'os-start' | 'os-stop' | 'reboot' | 'resize' | 'confirmResize' | 'revertResize' | 'delete'
   | 'os-getConsoleOutput' | 'os-getVNCConsole' | 'update' | 'metadata' | 'tags';
 
 interface Rule {
@@ -18,18 +18,21 @@ interface Rule {
   whileBusy: boolean;
 }
 
-const LIVE: VmState[] = ['building', 'active', 'stopped', 'error'];
+const LIVE: VmState[] = ['building', 'active', 'stopped', 'resized', 'error'];
 
 export const ACTION_RULES: Record<ServerAction, Rule> = {
   'os-start': { states: ['stopped'], whileBusy: false },
   'os-stop': { states: ['active'], whileBusy: false },
   reboot: { states: ['active'], whileBusy: false },
-  // Synnefo's semantics: a stopped server changes size and stays stopped, no confirmation.
-  resize: { states: ['stopped'], whileBusy: false },
+  // Nova resizes a running server too (stopped and started again); Cyclades only a stopped
+  // one (server-service.ts checks that on /compute/v2.0). See server-resize.ts.
+  resize: { states: ['active', 'stopped'], whileBusy: false },
+  confirmResize: { states: ['resized'], whileBusy: false },
+  revertResize: { states: ['resized'], whileBusy: false },
   // A delete queues behind the running job; it is how a stuck task is got rid of.
   delete: { states: LIVE, whileBusy: true },
   // The serial log survives stops, so a stopped server still shows it.
-  'os-getConsoleOutput': { states: ['active', 'stopped'], whileBusy: false },
+  'os-getConsoleOutput': { states: ['active', 'stopped', 'resized'], whileBusy: false },
   'os-getVNCConsole': { states: ['active'], whileBusy: false },
   // Renaming, metadata and tags touch the record only.
   update: { states: LIVE, whileBusy: true },
@@ -48,12 +51,21 @@ export function checkAction(server: { id: string; vm_state: VmState; task_state:
   }
 }
 
+const RESIZING = new Set<string | null>(['resize_prep', 'resizing']);
+
+/** Whether the server's VM should be running: what the reconciler compares with the backend. */
+export const expectsRunning = (row: { vm_state: VmState; power_state: number }) =>
+  row.vm_state === 'active' || (row.vm_state === 'resized' && row.power_state === POWER.running);
+
 /** The status clients see. */
 export function serverStatus(vmState: VmState, taskState: string | null): ServerStatus {
   switch (vmState) {
     case 'building': return 'BUILD';
-    case 'active': return taskState === 'rebooting' ? 'REBOOT' : taskState === 'rebooting_hard' ? 'HARD_REBOOT' : 'ACTIVE';
-    case 'stopped': return taskState === 'resize_prep' || taskState === 'resizing' ? 'RESIZE' : 'SHUTOFF';
+    case 'active':
+      if (RESIZING.has(taskState)) return 'RESIZE';
+      return taskState === 'rebooting' ? 'REBOOT' : taskState === 'rebooting_hard' ? 'HARD_REBOOT' : 'ACTIVE';
+    case 'stopped': return RESIZING.has(taskState) ? 'RESIZE' : 'SHUTOFF';
+    case 'resized': return taskState === 'resize_reverting' ? 'REVERT_RESIZE' : 'VERIFY_RESIZE';
     case 'error': return 'ERROR';
     case 'deleted': return 'DELETED';
   }
@@ -61,7 +73,7 @@ export function serverStatus(vmState: VmState, taskState: string | null): Server
 
 const SYNNEFO_TASKS: Record<string, string> = {
   spawning: 'BUILDING', 'powering-on': 'STARTING', 'powering-off': 'STOPPING', rebooting: 'REBOOTING',
-  rebooting_hard: 'REBOOTING', resize_prep: 'RESIZING', resizing: 'RESIZING', deleting: 'DESTROYING',
+  rebooting_hard: 'REBOOTING', resize_prep: 'RESIZING', resizing: 'RESIZING', resize_reverting: 'RESIZING', deleting: 'DESTROYING',
 };
 
 /** Synnefo's name for a task (`SNF:task_state`). */

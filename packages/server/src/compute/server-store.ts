@@ -50,6 +50,7 @@ export interface ServerQuery {
   since?: string;
   imageId?: string;
   flavorId?: string;
+  vmState?: VmState;
 }
 
 /** Servers newest first (Nova's default order), deleted ones only with `since`. */
@@ -59,6 +60,7 @@ export async function listServers(ex: Executor, q: ServerQuery): Promise<ServerR
   query = q.since === undefined ? query.where('vm_state', '!=', 'deleted') : query.where('updated_at', '>=', q.since);
   if (q.imageId !== undefined) query = query.where('image_id', '=', q.imageId);
   if (q.flavorId !== undefined) query = query.where('flavor_id', '=', q.flavorId);
+  if (q.vmState !== undefined) query = query.where('vm_state', '=', q.vmState);
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
 }
 

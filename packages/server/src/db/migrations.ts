@@ -2,7 +2,7 @@
 // transactional on both SQLite and PostgreSQL), so a migration applies whole or not at all.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { computeMigration } from '../compute/migration.ts';
+import { computeMigration, computeResizeMigration } from '../compute/migration.ts';
 import { consoleIssuerMigration, consoleMigration } from '../console/migration.ts';
 import { loginThrottleMigration } from '../identity/throttle-migration.ts';
 import { imagesMigration } from '../images/migration.ts';
@@ -122,4 +122,5 @@ export const migrations: Migration[] = [
   pithosHardeningMigration,
   loginThrottleMigration,
   consoleIssuerMigration,
+  computeResizeMigration,
 ];

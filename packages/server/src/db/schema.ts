@@ -272,7 +272,7 @@ export interface KeypairsTable {
 }
 
 /** Nova's vm_state; the API status is derived from it and the task state. */
-export type VmState = 'building' | 'active' | 'stopped' | 'error' | 'deleted';
+export type VmState = 'building' | 'active' | 'stopped' | 'resized' | 'error' | 'deleted';
 
 export interface ServersTable {
   id: string;
@@ -301,6 +301,8 @@ export interface ServersTable {
   backend: string;
   /** JSON object: the quota currently charged for this server, resource to quantity. */
   charged: string;
+  /** JSON ResizeFrom: while a resize is under way or waits for confirmation, what to revert to. */
+  resize_from: string | null;
   progress: number;
   launched_at: string | null;
   created_at: string;
