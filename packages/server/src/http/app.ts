@@ -31,6 +31,17 @@ export interface RouteConfig {
   secretPath?: boolean;
 }
 
+/** One method of one URL pattern that a family serves (not the 405 answers added for the rest). */
+export interface ServedRoute { method: string; url: string }
+
+const servedByApp = new WeakMap<object, ServedRoute[]>();
+
+/**
+ * Every route the families registered, HEAD routes of GETs included, in registration order.
+ * The isolation and fuzz suites walk it, so a new service's routes join them by themselves.
+ */
+export const servedRoutes = (app: App): ServedRoute[] => servedByApp.get(app) ?? [];
+
 export async function buildHttpServer(options: HttpOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -72,8 +83,10 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     // The path only: query strings may carry tokens (Swift temp URLs, Pithos' ?X-Auth-Token);
     // and the route's pattern where the path itself holds a secret (a token, a public link).
     const config = request.routeOptions.config as RouteConfig | undefined;
-    const path = config?.secretPath ? request.routeOptions.url : request.url.split('?')[0];
-    request.log.info({ method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    // `route` (the pattern that answered, absent for a 404 of no route) groups the lines by route.
+    const route = request.routeOptions.url;
+    const path = config?.secretPath ? route : request.url.split('?')[0];
+    request.log.info({ method: request.method, path, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   app.setErrorHandler(errorHandler(cloudFault));
@@ -88,6 +101,7 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     }, { prefix: family.prefix });
   }
   await app.after();
+  servedByApp.set(app, [...methodsByUrl].flatMap(([url, methods]) => [...methods].map((method) => ({ method, url }))));
   addMethodNotAllowed(app, methodsByUrl, secretUrls, options.families);
   return app;
 }
