@@ -23,9 +23,12 @@ export interface ReconcileDeps { database: Database; quota: QuotaService; backen
 export async function reconcile(deps: ReconcileDeps, options: { fix: boolean }): Promise<ReconcileReport> {
   const report: ReconcileReport = { orphans: [], stale: [], unsynced: [], stuck: [], fixed: options.fix };
   const vms = new Map((await deps.backend.list()).map((vm) => [vm.id, vm]));
+  // Busy before the rows are read too: a job that ends between the two reads leaves a row
+  // that still shows its task, and must not be taken for one no job will finish.
+  const busyBefore = await deps.jobs.busyTargets();
   // Read after the VMs: a VM made since has its record (and job) by now.
   const rows = await listServers(deps.database.db, {});
-  const busy = await deps.jobs.busyTargets();
+  const busy = new Set([...busyBefore, ...(await deps.jobs.busyTargets())]);
   const live = new Set(rows.map((row) => row.id));
   for (const vm of vms.values()) {
     if (live.has(vm.id) || busy.has(vm.id)) continue;
@@ -35,7 +38,7 @@ export async function reconcile(deps: ReconcileDeps, options: { fix: boolean }):
   const fixer = new Fixer(deps, options.fix);
   for (const row of rows) {
     if (busy.has(row.id)) continue;
-    const vm = vms.get(row.id);
+    const vm = await vmNow(deps.backend, row, vms.get(row.id));
     if (row.vm_state === 'building' || row.task_state !== null) {
       report.stuck.push(row.id);
       await fixer.stuck(row, vm);
@@ -50,6 +53,16 @@ export async function reconcile(deps: ReconcileDeps, options: { fix: boolean }):
     }
   }
   return report;
+}
+
+/**
+ * The row's VM as listed, or, where that disagrees with the row, as it is now: the list is
+ * older than the row, and a job that ended in between changed both (a build that finished
+ * is not a vanished VM, a stop that finished not a VM that died).
+ */
+async function vmNow(backend: Backend, row: ServerRow, listed: VmInfo | undefined): Promise<VmInfo | undefined> {
+  if (listed && expectsRunning(row) === (listed.state === 'running')) return listed;
+  return (await backend.inspect(row.id)) ?? undefined;
 }
 
 class Fixer {
