@@ -110,4 +110,29 @@ for (const database of await testDatabases()) {
       await remove(stopped);
     });
   });
+
+  describe(`automatic resize confirmation on ${database.dialect}`, { skip: database.skip }, () => {
+    let plane: TestPlane;
+    const { create, settled, show, action, image } = computeHelpers(() => plane);
+
+    before(async () => {
+      // Reconciliation at start only (the test planes' default), confirmation after a second.
+      plane = await startPlane(await database.create(), (c) => { c.compute.resizeConfirmSeconds = 1; });
+    });
+    after(async () => { await plane?.close(); });
+
+    it('confirms on time where reconciliation does not repeat (regression: the window was kept only by the periodic reconciliation)', async () => {
+      const alice = await plane.createUser('alice');
+      const { id } = await create(alice, { imageRef: await image(alice) });
+      await settled(alice, id);
+      assert.equal((await action(alice, id, { resize: { flavorRef: '2' } })).status, 202);
+      assert.equal((await settled(alice, id)).status, 'VERIFY_RESIZE');
+      let now = await show(alice, id);
+      for (let i = 0; i < 50 && now.status === 'VERIFY_RESIZE'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        now = await show(alice, id);
+      }
+      assert.deepEqual([now.status, now.flavor.id], ['ACTIVE', '2']);
+    });
+  });
 }

@@ -47,6 +47,9 @@ export interface ServerServiceDeps {
   options: { stopTimeoutMs: number; reconcileMs: number; resizeConfirmMs: number };
 }
 
+/** The longest wait between two looks for resizes whose confirmation window has passed. */
+const CONFIRM_CHECK_MS = 60_000;
+
 /** How much serial output is read for `os-getConsoleOutput` before cutting it to lines. */
 const MAX_CONSOLE_BYTES = 1024 * 1024;
 
@@ -67,8 +70,9 @@ const asBadRequest = (message: string) => (error: unknown): never => {
 
 export class ServerService {
   private readonly jobs: ServerJobs;
-  private timer: NodeJS.Timeout | undefined;
-  private reconciling: Promise<unknown> | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  /** The periodic passes under way, by name: each runs one at a time. */
+  private readonly passes = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: ServerServiceDeps) {
     this.jobs = new ServerJobs({ ...deps, imageReader: deps.pithos.reader });
@@ -83,16 +87,16 @@ export class ServerService {
 
   /**
    * After jobs started: reconciles the database with the backend, fixing what differs, and
-   * again every `reconcileMs`, so that a VM that dies while the control plane runs is noticed.
+   * again every `reconcileMs`, so that a VM that dies while the control plane runs is noticed;
+   * confirms the resizes that waited longer than `resizeConfirmMs`, then and from time to time.
    */
   async start(): Promise<void> {
-    await this.reconcileAndReport();
-    const every = this.deps.options.reconcileMs;
-    if (every <= 0) return;
-    this.timer = setInterval(() => {
-      this.reconcileAndReport().catch((error) => this.deps.logger.warn({ err: error }, 'periodic reconciliation failed'));
-    }, every);
-    this.timer.unref();
+    const { reconcileMs, resizeConfirmMs } = this.deps.options;
+    await this.pass('reconciliation', () => this.reconcileAndReport());
+    if (resizeConfirmMs > 0) await this.pass('resize confirmation', () => this.confirmAndReport(resizeConfirmMs));
+    if (reconcileMs > 0) this.repeat(reconcileMs, 'reconciliation', () => this.reconcileAndReport());
+    // Its own timer: a resize is confirmed on time even where reconciliation runs only at start.
+    if (resizeConfirmMs > 0) this.repeat(Math.min(resizeConfirmMs, CONFIRM_CHECK_MS), 'resize confirmation', () => this.confirmAndReport(resizeConfirmMs));
   }
 
   /** What the backend holds (VMs, their disks, its image cache), for the capacity report. */
@@ -100,9 +104,9 @@ export class ServerService {
     return this.deps.backend.capacity();
   }
 
-  /** Stops the periodic reconciliation. */
+  /** Stops the periodic passes. */
   stop(): void {
-    clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
   }
 
   /** Compares servers with the backend's VMs; with `fix`, makes them agree (see reconciler.ts). */
@@ -110,20 +114,34 @@ export class ServerService {
     return reconcile(this.deps, { fix });
   }
 
-  /**
-   * One pass at a time: the reconciliation, then the resizes that waited too long for a
-   * confirmation. What it changed is logged; a quiet pass is not.
-   */
-  private reconcileAndReport(): Promise<unknown> {
-    this.reconciling ??= (async () => {
-      const report = await this.reconcile(true);
-      const { orphans, stale, unsynced, stuck } = report;
-      if (orphans.length + stale.length + unsynced.length + stuck.length) this.deps.logger.warn({ report }, 'servers reconciled with the backend');
-      const window = this.deps.options.resizeConfirmMs;
-      const confirmed = window > 0 ? await this.confirmStaleResizes(window) : 0;
-      if (confirmed) this.deps.logger.info({ confirmed }, 'confirmed resizes that waited longer than the confirmation window');
-    })().finally(() => { this.reconciling = undefined; });
-    return this.reconciling;
+  /** What a reconciliation changed is logged; a quiet pass is not. */
+  private async reconcileAndReport(): Promise<void> {
+    const report = await this.reconcile(true);
+    const { orphans, stale, unsynced, stuck } = report;
+    if (orphans.length + stale.length + unsynced.length + stuck.length) this.deps.logger.warn({ report }, 'servers reconciled with the backend');
+  }
+
+  private async confirmAndReport(windowMs: number): Promise<void> {
+    const confirmed = await this.confirmStaleResizes(windowMs);
+    if (confirmed) this.deps.logger.info({ confirmed }, 'confirmed resizes that waited longer than the confirmation window');
+  }
+
+  /** Runs `run` unless the pass `name` is under way already (then waits for that one). */
+  private pass(name: string, run: () => Promise<void>): Promise<void> {
+    let running = this.passes.get(name);
+    if (!running) {
+      running = run().finally(() => this.passes.delete(name));
+      this.passes.set(name, running);
+    }
+    return running;
+  }
+
+  private repeat(everyMs: number, name: string, run: () => Promise<void>): void {
+    const timer = setInterval(() => {
+      this.pass(name, run).catch((error) => this.deps.logger.warn({ err: error }, `periodic ${name} failed`));
+    }, everyMs);
+    timer.unref();
+    this.timers.push(timer);
   }
 
   // ---- records
