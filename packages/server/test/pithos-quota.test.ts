@@ -114,6 +114,17 @@ for (const database of await testDatabases()) {
       await e('DELETE', url(eve.id, 'c/fits'));
     });
 
+    it('an upload ended for want of progress takes no more blocks and leaves no reservation', async () => {
+      await setDiskspace(plane, eve, 64 * MiB);
+      const upload = await plane.pithos.writer.begin({ account: eve.id, container: 'c', name: 'slow' }, null);
+      await plane.database.db.updateTable('pithos_uploads').set({ expires_at: new Date(0).toISOString() }).where('id', '=', upload.id).execute();
+      await plane.pithos.housekeeping.endDeadUploads();
+      async function* body() { yield randomBytes(5 * MiB); }
+      await assert.rejects(plane.pithos.writer.storeStream(body(), upload), /abandoned/);
+      assert.deepEqual(await plane.database.db.selectFrom('pithos_held_blocks').selectAll().execute(), []);
+      assert.equal((await diskspace(plane, eve)).pending, 0);
+    });
+
     it('overwrites, copies, moves, deletes and aborts keep the charge equal to what is kept', async () => {
       await setDiskspace(plane, eve, 200 * MiB);
       await e('PUT', url(eve.id, 'flat'), { headers: { 'x-container-policy-versioning': 'none' } });

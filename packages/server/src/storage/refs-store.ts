@@ -76,9 +76,11 @@ export const extendUpload = (ex: Executor, id: string, expiresAt: string) =>
 export const findUpload = (ex: Executor, id: string) =>
   ex.selectFrom('pithos_uploads').selectAll().where('id', '=', id).executeTakeFirst();
 
-/** Records a quota reservation that the upload holds until it ends. */
-export const addUploadSerial = (ex: Executor, id: string, serial: number) =>
-  ex.updateTable('pithos_uploads').set({ serials: sql`serials || ${`${serial} `}` }).where('id', '=', id).execute();
+/** Records a quota reservation that the upload holds until it ends; false if the upload has ended. */
+export async function addUploadSerial(ex: Executor, id: string, serial: number): Promise<boolean> {
+  const result = await ex.updateTable('pithos_uploads').set({ serials: sql`serials || ${`${serial} `}` }).where('id', '=', id).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
 
 export const parseSerials = (serials: string): number[] => serials.split(' ').filter(Boolean).map(Number);
 

@@ -69,7 +69,7 @@ export class Uploads {
       try {
         await withTransaction(this.database, async (trx) => {
           const serial = await this.quota.issue({ issuer: ISSUER, name: `upload ${upload.id}`, charges: [charge(upload.account, quantity)] }, trx);
-          await refs.addUploadSerial(trx, upload.id, serial);
+          if (!(await refs.addUploadSerial(trx, upload.id, serial))) throw ended();
         });
         upload.reserved += quantity;
         return;
@@ -84,6 +84,7 @@ export class Uploads {
     const due = this.now() - (this.extended.get(upload.id) ?? 0) > this.leaseMs / 4;
     await withTransaction(this.database, async (trx) => {
       await lockForUse(trx, this.database.dialect);
+      if (!(await refs.findUpload(trx, upload.id))) throw ended();
       await refs.holdBlock(trx, upload.id, hash, bytes, null);
       if (due) await refs.extendUpload(trx, upload.id, this.expiry());
     });
@@ -174,3 +175,6 @@ export class Uploads {
 }
 
 const charge = (account: string, quantity: number) => ({ userId: account, projectId: account, resource: DISKSPACE, quantity });
+
+/** An upload that made no progress for its lease was ended meanwhile: nothing more may join it. */
+const ended = () => new ApiError('conflict', 'The upload made no progress for too long and was abandoned: send it again');
