@@ -1,5 +1,6 @@
 // Queries on block references and uploads in flight. Only storage/ calls these.
 import { sql } from 'kysely';
+import type { Dialect } from '../db/database.ts';
 import type { Executor } from '../db/schema.ts';
 
 /** IN lists stay well below every driver's limit on bound parameters. */
@@ -75,6 +76,10 @@ export const extendUpload = (ex: Executor, id: string, expiresAt: string) =>
 
 export const findUpload = (ex: Executor, id: string) =>
   ex.selectFrom('pithos_uploads').selectAll().where('id', '=', id).executeTakeFirst();
+
+/** The upload's row, locked until the transaction ends (PostgreSQL; SQLite serialises anyway), or undefined once it ended. */
+export const lockUpload = (ex: Executor, dialect: Dialect, id: string) =>
+  ex.selectFrom('pithos_uploads').select('id').where('id', '=', id).$if(dialect === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
 
 /** Records a quota reservation that the upload holds until it ends; false if the upload has ended. */
 export async function addUploadSerial(ex: Executor, id: string, serial: number): Promise<boolean> {

@@ -84,7 +84,8 @@ export class Uploads {
     const due = this.now() - (this.extended.get(upload.id) ?? 0) > this.leaseMs / 4;
     await withTransaction(this.database, async (trx) => {
       await lockForUse(trx, this.database.dialect);
-      if (!(await refs.findUpload(trx, upload.id))) throw ended();
+      // Locked, so that an abandon cannot slip in between and leave this hold behind.
+      if (!(await refs.lockUpload(trx, this.database.dialect, upload.id))) throw ended();
       await refs.holdBlock(trx, upload.id, hash, bytes, null);
       if (due) await refs.extendUpload(trx, upload.id, this.expiry());
     });
