@@ -2,8 +2,8 @@
 // serve` on a fresh data dir, with real QEMU guests (TCG here) booting the built-in
 // oceanos-tiny image: create --wait, the console log with the guest's markers and the
 // hostname from the config drive, stop/start/reboot seen in the serial log, the console URL's
-// websocket answering RFB, a VM that keeps running across a control-plane restart, delete
-// leaving nothing behind.
+// websocket answering RFB, a VM that keeps running across a control-plane restart, resize
+// with --wait to VERIFY_RESIZE then confirm and revert, delete leaving nothing behind.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,6 +105,39 @@ describe('servers with the openstack CLI', { skip: missing }, () => {
     assert.equal(await status(), 'ACTIVE');
     assert.deepEqual(processesMentioning(id), [pid], 'the restart did not touch it');
     assert.ok(occurrences(await consoleLog(), BOOTED) >= 4);
+  });
+
+  it('resizes with --wait to VERIFY_RESIZE, then confirms and reverts (regression: resize --wait never returned)', async () => {
+    /** The RAM (MiB) the VM's QEMU runs with. */
+    const qemuRam = () => {
+      const pids = processesMentioning(id);
+      assert.equal(pids.length, 1, 'one QEMU process runs the VM');
+      const argv = commandLine(pids[0]!);
+      return Number(argv[argv.indexOf('-m') + 1]);
+    };
+    const boots = occurrences(await consoleLog(), BOOTED);
+    // The client's own timeout (120 s) turns a wait that never ends into a failure.
+    await ok(['server', 'resize', '--flavor', 'm1.tiny', '--wait', id]);
+    const verifying = await json(['server', 'show', id]);
+    assert.equal(verifying.status, 'VERIFY_RESIZE');
+    assert.equal(verifying['OS-EXT-STS:vm_state'], 'resized');
+    assert.match(String(verifying.flavor), /m1\.tiny|\b2\b/);
+    await waitBoots(boots + 1);
+    assert.equal(qemuRam(), 512, 'the running VM was restarted with the new flavor\'s RAM');
+
+    await ok(['server', 'resize', 'confirm', id]);
+    await waitStatus('ACTIVE');
+    assert.equal(qemuRam(), 512);
+
+    await ok(['server', 'resize', '--flavor', 'm1.nano', '--wait', id]);
+    assert.equal(await status(), 'VERIFY_RESIZE');
+    await waitBoots(boots + 2);
+    assert.equal(qemuRam(), 128);
+    await ok(['server', 'resize', 'revert', id]);
+    await waitStatus('ACTIVE');
+    await waitBoots(boots + 3);
+    assert.equal(qemuRam(), 512, 'the revert brought back m1.tiny');
+    assert.match(String((await json(['server', 'show', id])).flavor), /m1\.tiny|\b2\b/);
   });
 
   it('deletes the VM and leaves no process, file or quota behind', async () => {
