@@ -119,9 +119,10 @@ export class Uploads {
   /** In a commit's transaction: the upload is over and its blocks belong to the new version. */
   async settle(trx: Transaction<Schema>, upload: Upload): Promise<void> {
     this.extended.delete(upload.id);
+    // The row first: its lock waits for a hold under way, whose block is then let go too.
     const row = await refs.findUpload(trx, upload.id);
-    await refs.releaseHeld(trx, upload.id);
     await refs.deleteUpload(trx, upload.id);
+    await refs.releaseHeld(trx, upload.id);
     for (const serial of refs.parseSerials(row?.serials ?? '')) await this.release(trx, serial);
   }
 
@@ -134,9 +135,10 @@ export class Uploads {
   async abandon(id: string): Promise<void> {
     this.extended.delete(id);
     const held = await withTransaction(this.database, async (trx) => {
+      // The row first: its lock waits for a hold under way, whose block is then let go too.
       const row = await refs.findUpload(trx, id);
-      const released = await refs.releaseHeld(trx, id);
       await refs.deleteUpload(trx, id);
+      const released = await refs.releaseHeld(trx, id);
       for (const serial of [...refs.parseSerials(row?.serials ?? ''), ...released.map((r) => r.serial)]) await this.release(trx, serial);
       return released.map((r) => r.hash);
     });
