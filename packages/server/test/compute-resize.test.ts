@@ -4,6 +4,7 @@
 // a revert always fits; on /compute/v2.0 it completes at once, as in Cyclades.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { BackendError } from '../src/backends/backend.ts';
 import { FakeBackend } from '../src/backends/fake/fake-backend.ts';
 import { serverStatus } from '../src/compute/server-states.ts';
 import { computeHelpers, held, type User } from './helpers/compute-servers.ts';
@@ -52,6 +53,19 @@ for (const database of await testDatabases()) {
       const confirmed = await show(alice, id);
       assert.deepEqual([confirmed.status, confirmed.flavor.id], ['ACTIVE', '2']);
       assert.deepEqual(await usage(alice), held(1, 512, 1, true));
+      await remove(id);
+    });
+
+    it('puts a running VM back at its old size when it cannot start at the new one (regression: it stayed stopped at the new size under the old flavor)', async () => {
+      const id = await server(false);
+      backend.failNext('start', new BackendError('not enough memory on the host for 512 MiB'));
+      assert.equal((await resize(id, '2')).status, 202);
+      const failed = await settled(alice, id);
+      assert.deepEqual([failed.status, failed.flavor.id], ['ACTIVE', '1']);
+      assert.match(failed.fault.message, /not enough memory/);
+      const vm = (await backend.inspect(id))!;
+      assert.deepEqual([vm.state, vm.ramMiB], ['running', 128]);
+      assert.deepEqual(await usage(alice), held(1, 128, 1, true));
       await remove(id);
     });
 

@@ -127,7 +127,7 @@ export class ServerJobs {
     const stopTimeoutMs = this.deps.options.stopTimeoutMs;
     await this.step(job, {
       task: 'resizing',
-      run: (current) => resizeVm(this.deps.backend, current.id, to, resizeFromOf(current)?.vmState === 'active', stopTimeoutMs),
+      run: (current) => resizeVm(this.deps.backend, current.id, to, fromOf(current), fromOf(current).vmState === 'active', stopTimeoutMs),
       done: (current) => resized(fromOf(current), to, current.disk),
       // The server keeps its flavor, back in its state (a running VM was started again).
       failed: (current) => settledResize(fromOf(current), fromOf(current), current.disk),
@@ -138,7 +138,7 @@ export class ServerJobs {
     const stopTimeoutMs = this.deps.options.stopTimeoutMs;
     await this.step(job, {
       task: 'resize_reverting',
-      run: (current) => resizeVm(this.deps.backend, current.id, fromOf(current), current.power_state === POWER.running, stopTimeoutMs),
+      run: (current) => resizeVm(this.deps.backend, current.id, fromOf(current), flavorOf(current), current.power_state === POWER.running, stopTimeoutMs),
       done: (current) => settledResize(fromOf(current), fromOf(current), current.disk),
       // It stays in VERIFY_RESIZE, holding what it held: a revert may be asked for again.
       failed: (current) => ({ patch: {}, target: chargedOf(current) }),
@@ -179,6 +179,8 @@ export class ServerJobs {
     }
   }
 }
+
+const flavorOf = (row: ServerRow): FlavorSize => ({ flavorId: row.flavor_id, vcpus: row.vcpus, ram: row.ram });
 
 /** The resize a server is in (its request recorded it with the task). */
 function fromOf(row: ServerRow): ResizeFrom {

@@ -67,14 +67,19 @@ export function settledResize(from: ResizeFrom, to: FlavorSize, disk: number): {
 
 /**
  * The backend's part of a resize (or of its revert): a running VM is stopped, takes `size`,
- * and is started again, even when the resize failed (with its old size then). Running it
- * again after a crash gets the same result.
+ * and is started again. If that fails (the host may have no room for the new size), the VM
+ * goes back to `previous`, running as before, so that the record of the old flavor stays
+ * true, and the error is thrown. Running it again after a crash gets the same result.
  */
-export async function resizeVm(backend: Backend, id: string, size: FlavorSize, running: boolean, stopTimeoutMs: number): Promise<void> {
+export async function resizeVm(backend: Backend, id: string, size: FlavorSize, previous: FlavorSize, running: boolean, stopTimeoutMs: number): Promise<void> {
   if (running) await backend.stop(id, { timeoutMs: stopTimeoutMs });
   try {
     await backend.resize(id, size.vcpus, size.ram);
-  } finally {
     if (running) await backend.start(id);
+  } catch (error) {
+    // Best effort: what is left undone here, the reconciler sees (a VM that does not run).
+    await backend.resize(id, previous.vcpus, previous.ram).catch(() => {});
+    if (running) await backend.start(id).catch(() => {});
+    throw error;
   }
 }
