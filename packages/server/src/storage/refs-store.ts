@@ -74,9 +74,6 @@ export const insertUpload = (ex: Executor, id: string, account: string, owner: s
 export const extendUpload = (ex: Executor, id: string, expiresAt: string) =>
   ex.updateTable('pithos_uploads').set({ expires_at: expiresAt }).where('id', '=', id).execute();
 
-export const findUpload = (ex: Executor, id: string) =>
-  ex.selectFrom('pithos_uploads').selectAll().where('id', '=', id).executeTakeFirst();
-
 /** The upload's row, locked until the transaction ends (PostgreSQL; SQLite serialises anyway), or undefined once it ended. */
 export const lockUpload = (ex: Executor, dialect: Dialect, id: string) =>
   ex.selectFrom('pithos_uploads').select('id').where('id', '=', id).$if(dialect === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
@@ -89,7 +86,11 @@ export async function addUploadSerial(ex: Executor, id: string, serial: number):
 
 export const parseSerials = (serials: string): number[] => serials.split(' ').filter(Boolean).map(Number);
 
-export const deleteUpload = (ex: Executor, id: string) => ex.deleteFrom('pithos_uploads').where('id', '=', id).execute();
+/** Ends an upload; returns the reservations it held (read as it is deleted, so none added meanwhile is missed). */
+export async function deleteUpload(ex: Executor, id: string): Promise<number[]> {
+  const row = await ex.deleteFrom('pithos_uploads').where('id', '=', id).returning('serials').executeTakeFirst();
+  return parseSerials(row?.serials ?? '');
+}
 
 /** Uploads whose lease ran out, and the streamed ones with their owning process. */
 export const uploadLeases = (ex: Executor) => ex.selectFrom('pithos_uploads').select(['id', 'owner', 'expires_at']).execute();

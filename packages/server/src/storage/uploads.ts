@@ -120,10 +120,9 @@ export class Uploads {
   async settle(trx: Transaction<Schema>, upload: Upload): Promise<void> {
     this.extended.delete(upload.id);
     // The row first: its lock waits for a hold under way, whose block is then let go too.
-    const row = await refs.findUpload(trx, upload.id);
-    await refs.deleteUpload(trx, upload.id);
+    const serials = await refs.deleteUpload(trx, upload.id);
     await refs.releaseHeld(trx, upload.id);
-    for (const serial of refs.parseSerials(row?.serials ?? '')) await this.release(trx, serial);
+    for (const serial of serials) await this.release(trx, serial);
   }
 
   /** In a commit's transaction: posted blocks that the new version names are no longer in flight. */
@@ -136,10 +135,9 @@ export class Uploads {
     this.extended.delete(id);
     const held = await withTransaction(this.database, async (trx) => {
       // The row first: its lock waits for a hold under way, whose block is then let go too.
-      const row = await refs.findUpload(trx, id);
-      await refs.deleteUpload(trx, id);
+      const serials = await refs.deleteUpload(trx, id);
       const released = await refs.releaseHeld(trx, id);
-      for (const serial of [...refs.parseSerials(row?.serials ?? ''), ...released.map((r) => r.serial)]) await this.release(trx, serial);
+      for (const serial of [...serials, ...released.map((r) => r.serial)]) await this.release(trx, serial);
       return released.map((r) => r.hash);
     });
     if (held.length) await this.reclaim(held);
