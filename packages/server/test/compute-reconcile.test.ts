@@ -112,5 +112,19 @@ for (const database of await testDatabases()) {
       assert.equal(status, 'SHUTOFF');
       assert.deepEqual(await usage(alice), held(1, 128, 1, false), 'cpu and ram released');
     });
+
+    it('notices a VM that vanishes while the control plane runs: the server is deleted and its quota released', async () => {
+      const bob = await plane.createUser('bob');
+      const id = (await create(bob, { name: 'vanishing', imageRef: await image(bob) })).id;
+      assert.equal((await settled(bob, id)).status, 'ACTIVE');
+      backend.forget(id);
+      let found = 200;
+      for (let i = 0; i < 50 && found === 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        found = (await plane.call('GET', `/compute/v2.1/servers/${id}`, { token: bob.token })).status;
+      }
+      assert.equal(found, 404);
+      assert.deepEqual(await usage(bob), NOTHING);
+    });
   });
 }
