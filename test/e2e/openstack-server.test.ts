@@ -3,7 +3,8 @@
 // oceanos-tiny image: create --wait, the console log with the guest's markers and the
 // hostname from the config drive, stop/start/reboot seen in the serial log, the console URL's
 // websocket answering RFB, a VM that keeps running across a control-plane restart, resize
-// with --wait to VERIFY_RESIZE then confirm and revert, delete leaving nothing behind.
+// with --wait to VERIFY_RESIZE then confirm and revert, a VM killed on the host noticed by the
+// periodic reconciliation, delete leaving nothing behind.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,6 +139,16 @@ describe('servers with the openstack CLI', { skip: missing }, () => {
     await waitBoots(boots + 3);
     assert.equal(qemuRam(), 512, 'the revert brought back m1.tiny');
     assert.match(String((await json(['server', 'show', id])).flavor), /m1\.tiny|\b2\b/);
+  });
+
+  it('notices a VM killed on the host while the control plane runs, without a restart (regression: only at start)', async () => {
+    const [pid] = processesMentioning(id);
+    process.kill(pid!, 'SIGKILL');
+    // The default compute.reconcileIntervalSeconds is 60.
+    await waitFor(`server ${id} SHUTOFF`, async () => (await status()) === 'SHUTOFF', 90_000, 2000);
+    await ok(['server', 'start', id]);
+    await waitStatus('ACTIVE');
+    assert.equal(processesMentioning(id).length, 1);
   });
 
   it('deletes the VM and leaves no process, file or quota behind', async () => {
