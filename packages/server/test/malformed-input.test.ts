@@ -5,10 +5,12 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { computeHelpers } from './helpers/compute-servers.ts';
 import { startPlane, type TestPlane } from './helpers/control-plane.ts';
 import { testDatabases } from './helpers/databases.ts';
 
-const [sqlite] = await testDatabases();
+const databases = await testDatabases();
+const [sqlite] = databases;
 
 describe('malformed input', () => {
   let plane: TestPlane;
@@ -39,6 +41,42 @@ describe('malformed input', () => {
   it('a route that takes a list under a name still takes it', async () => {
     const res = await plane.call('GET', '/image/v2/images?sort_key=name&sort_key=id&sort_dir=asc&sort_dir=desc&tag=a&tag=b', { token: user.token });
     assert.equal(res.status, 200, res.text);
+  });
+
+  it("Nova's server list takes several statuses and sort keys, and its next link keeps them all", async () => {
+    const { create } = computeHelpers(() => plane);
+    const { image } = computeHelpers(() => plane);
+    const imageRef = await image(user);
+    for (const name of ['one', 'two']) await plane.jobs.idle((await create(user, { name, imageRef })).id);
+    const query = 'status=ACTIVE&status=SHUTOFF&sort_key=display_name&sort_key=created_at&sort_dir=asc&sort_dir=desc';
+    const res = await plane.call('GET', `/compute/v2.1/servers?${query}&limit=1`, { token: user.token });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.servers.length, 1);
+    const next = new URL(res.body.servers_links[0].href).searchParams;
+    assert.deepEqual(next.getAll('status'), ['ACTIVE', 'SHUTOFF']);
+    assert.deepEqual(next.getAll('sort_key'), ['display_name', 'created_at']);
+    const none = await plane.call('GET', '/compute/v2.1/servers?status=ERROR&status=BUILD', { token: user.token });
+    assert.deepEqual(none.body.servers, []);
+  });
+
+  it('a path the router cannot decode, or too long a name, answers in the family\'s format', async () => {
+    const bad = await plane.call('GET', '/compute/v2.1/servers/%ff%fe', { token: user.token });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.badRequest.code, 400);
+    const keystone = await plane.call('GET', '/identity/v3/users/%', { token: user.token });
+    assert.equal(keystone.body.error.code, 400);
+    // Nova's metadata keys and Glance's tags are up to 255 characters long.
+    const long = await plane.call('GET', `/compute/v2.1/servers/${'a'.repeat(255)}`, { token: user.token });
+    assert.equal(long.status, 404);
+    const tooLong = await plane.call('GET', `/image/v2/images/${'a'.repeat(2000)}`, { token: user.token });
+    assert.equal(tooLong.status, 414);
+    assert.equal(tooLong.body.code, '414 URI Too Long');
+  });
+
+  it('a method a route does not serve is a 405 in its family\'s format, whatever the body', async () => {
+    const res = await plane.call('POST', '/image/v2/images/x/file', { token: user.token, rawBody: 'x', headers: { 'content-type': 'application/unknown' } });
+    assert.equal(res.status, 405);
+    assert.equal(res.body.code, '405 Method Not Allowed');
   });
 
   it('an unknown field in a resource PATCH is a 400', async () => {
@@ -72,3 +110,34 @@ describe('malformed input', () => {
     assert.deepEqual(errors, []);
   });
 });
+
+// Regression test: PostgreSQL refuses text holding U+0000, so a `%00` in a path, a query or a
+// JSON body answered 500 there (and 404 or worse on SQLite). It is a 400 everywhere.
+for (const database of databases) {
+  describe(`the NUL character on ${database.dialect}`, { skip: database.skip }, () => {
+    let plane: TestPlane;
+    let user: { id: string; token: string };
+    before(async () => {
+      plane = await startPlane(await database.create());
+      user = await plane.createUser('nul');
+    });
+    after(async () => { await plane?.close(); });
+
+    it('is a 400 in a path, a query or a body, in the family\'s format', async () => {
+      const cases: [string, string, unknown?][] = [
+        ['GET', '/compute/v2.1/servers/a%00b'],
+        ['GET', '/identity/v3/users/%00'],
+        ['GET', '/image/v2/images?name=a%00'],
+        ['GET', '/public/x%00'],
+        ['POST', '/compute/v2.1/os-keypairs', { keypair: { name: 'a\u0000b' } }],
+        ['POST', '/image/v2/images', { name: 'x', 'key\u0000': 'v' }],
+      ];
+      for (const [method, url, body] of cases) {
+        const res = await plane.call(method, url, { token: user.token, body });
+        assert.equal(res.status, 400, `${method} ${url}: ${res.text}`);
+        assert.match(res.text, /NUL/);
+      }
+      assert.deepEqual(plane.logs.filter((line) => JSON.parse(line).level >= 50), []);
+    });
+  });
+}

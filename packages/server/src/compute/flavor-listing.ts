@@ -1,6 +1,6 @@
 // Nova's flavor list: minRam/minDisk filters, sort_key/sort_dir and marker paging, over the
 // flavors a caller may see. A cloud has tens of flavors, so this runs over rows in memory.
-import { lastValue, type Query } from '../http/query.ts';
+import { scalar, type Query } from '../http/query.ts';
 import { badRequest } from '../http/errors.ts';
 import { booleanWord } from './flavor-input.ts';
 import type { FlavorRow } from './flavor-service.ts';
@@ -18,7 +18,7 @@ const SORT_KEYS: Record<string, (row: FlavorRow) => string | number | null> = {
   updated_at: (r) => r.created_at, ephemeral_gb: () => 0, swap: () => 0, rxtx_factor: () => 1, disabled: () => 0, vcpu_weight: () => null,
 };
 
-const one = lastValue;
+const one = scalar;
 
 /** Nova's `is_public` filter (admins only): true by default, `none` for every flavor. Throws 400 otherwise. */
 export function parseIsPublic(query: FlavorQuery): boolean | null {

@@ -1,6 +1,6 @@
 // GET /servers and /servers/detail: Nova's filters (name as an unanchored regex, status,
 // changes-since, image, flavor), all_tenants for admins, and marker/limit paging.
-import { lastValue, type Query } from '../http/query.ts';
+import { list, scalar, type Query } from '../http/query.ts';
 import { setFlagsFromString } from 'node:v8';
 import type { Executor } from '../db/schema.ts';
 import { badRequest, forbidden } from '../http/errors.ts';
@@ -10,8 +10,11 @@ import { listServers, type ServerQuery, type ServerRow } from './server-store.ts
 
 export const MAX_LIMIT = 1000;
 
+/** Query parameters Nova's server list takes more than once; sort keys are taken and ignored (newest first). */
+export const SERVER_LIST_REPEATABLE = ['status', 'sort_key', 'sort_dir'];
+
 export type { Query };
-const one = lastValue;
+const one = scalar;
 
 export interface Page {
   rows: ServerRow[];
@@ -61,8 +64,9 @@ export async function listPage(ex: Executor, caller: ComputeCaller, query: Query
     const pattern = namePattern(name);
     rows = rows.filter((r) => pattern.test(r.name));
   }
-  const status = one(query, 'status');
-  if (status) rows = rows.filter((r) => serverStatus(r.vm_state, r.task_state) === status.toUpperCase());
+  // Nova takes several statuses (any of them), as it takes several sort keys (SERVER_LIST_REPEATABLE).
+  const statuses = list(query, 'status').map((s) => s.toUpperCase());
+  if (statuses.length) rows = rows.filter((r) => statuses.includes(serverStatus(r.vm_state, r.task_state)));
 
   const limit = parseLimit(one(query, 'limit'));
   const marker = one(query, 'marker');

@@ -7,7 +7,8 @@ import type { App } from '../http/app.ts';
 import { badRequest } from '../http/errors.ts';
 import { computeCaller, type ComputeCaller } from './caller.ts';
 import type { ComputeDeps } from './routes.ts';
-import type { Query } from './server-listing.ts';
+import { nextPageQuery } from '../http/query.ts';
+import { SERVER_LIST_REPEATABLE, type Query } from './server-listing.ts';
 import { serverRecordRoutes } from './server-record-routes.ts';
 import { consoleLength, member, rebootType, reference, serverName } from './server-requests.ts';
 import type { ServerService } from './server-service.ts';
@@ -36,14 +37,15 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
     const query = request.query as Query;
     const page = await servers.list(await caller(request), query);
     const urls = urlsFor(deps.catalog, request);
-    const next = page.next === undefined ? undefined : new URLSearchParams({ ...flatten(query), limit: String(page.limit), marker: page.next });
+    const next = page.next === undefined ? undefined : nextPageQuery(query, page.next, page.limit);
     return {
       servers: page.rows.map((row) => (detail ? serverView(row, urls) : serverSummary(row, urls))),
       ...(next ? { servers_links: [{ rel: 'next', href: urls.versioned(`/servers${detail ? '/detail' : ''}?${next}`) }] } : {}),
     };
   };
-  app.get('/servers', list(false));
-  app.get('/servers/detail', list(true));
+  const listing = { config: { repeatableQuery: SERVER_LIST_REPEATABLE } };
+  app.get('/servers', listing, list(false));
+  app.get('/servers/detail', listing, list(true));
 
   app.get('/servers/:id', async (request) => ({ server: serverView(await servers.get(await caller(request), id(request)), urlsFor(deps.catalog, request)) }));
 
@@ -120,11 +122,4 @@ async function runAction(servers: ServerService, who: ComputeCaller, id: string,
     default:
       throw badRequest(`There is no such action: ${name}`);
   }
-}
-
-/** A query as plain pairs (the last value of a repeated key), for the next link. */
-function flatten(query: Query): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(query)) if (value !== undefined) out[key] = Array.isArray(value) ? value[value.length - 1]! : value;
-  return out;
 }

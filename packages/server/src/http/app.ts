@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { ApiError, cloudFault, type ErrorFormatter } from './errors.ts';
+import { checkInput, type InputConfig } from './input-rules.ts';
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -24,9 +25,7 @@ export interface HttpOptions {
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** What a route may declare in its `config`. */
-export interface RouteConfig {
-  /** Query parameters that may repeat (a list); any other repeated one is a 400. */
-  repeatableQuery?: string[];
+export interface RouteConfig extends InputConfig {
   /** The path holds a secret: the access log shows the route's pattern instead. */
   secretPath?: boolean;
 }
@@ -34,13 +33,19 @@ export interface RouteConfig {
 /** One method of one URL pattern that a family serves (not the 405 answers added for the rest). */
 export interface ServedRoute { method: string; url: string }
 
-const servedByApp = new WeakMap<object, ServedRoute[]>();
+const servedByApp = new WeakMap<object, { routes: ServedRoute[]; families: ApiFamily[] }>();
 
 /**
  * Every route the families registered, HEAD routes of GETs included, in registration order.
  * The isolation and fuzz suites walk it, so a new service's routes join them by themselves.
  */
-export const servedRoutes = (app: App): ServedRoute[] => servedByApp.get(app) ?? [];
+export const servedRoutes = (app: App): ServedRoute[] => servedByApp.get(app)?.routes ?? [];
+
+/** The family that answers `url` (the longest prefix), whose error format its errors have. */
+export const familyOf = (app: App, url: string): ApiFamily | undefined => familyFor(servedByApp.get(app)?.families ?? [], url.split('?')[0]!);
+
+const familyFor = (families: ApiFamily[], path: string) =>
+  families.filter((f) => path === f.prefix || path.startsWith(`${f.prefix}/`)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
 
 export async function buildHttpServer(options: HttpOptions): Promise<App> {
   const app = Fastify({
@@ -52,6 +57,15 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     genReqId: () => `req-${crypto.randomUUID()}`,
     // Unknown fields are refused where a schema says so, not silently dropped.
     ajv: { customOptions: { coerceTypes: false, allErrors: false, removeAdditional: false } },
+    // Names in paths are long in places (Glance tags, Nova metadata keys, key pair names: 255).
+    routerOptions: { maxParamLength: 1024 },
+    // A path the router cannot decode, or too long a name, answers in its family's format. The
+    // access log line has no path: it may be a secret one that did not decode.
+    frameworkErrors: (error, request, reply) => {
+      const answer = toApiError(error, request);
+      request.log.info({ method: request.method, status: answer.status, reason: (error as FastifyError).code }, 'request');
+      return send(reply, familyFor(options.families, request.url.split('?')[0]!)?.format ?? cloudFault, answer);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Swift's COPY and Pithos' MOVE.
@@ -69,15 +83,10 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     if ((route.config as RouteConfig | undefined)?.secretPath) secretUrls.add(url);
   });
 
-  // One rule for every API: a query parameter given twice is a 400, unless the route takes a
-  // list under that name (route config `repeatableQuery`, e.g. Glance's sort_key and tag).
-  // Handlers then see a string for every other parameter.
-  app.addHook('preValidation', async (request) => {
-    const repeatable = (request.routeOptions.config as RouteConfig | undefined)?.repeatableQuery ?? [];
-    for (const [key, value] of Object.entries(request.query as Record<string, unknown>)) {
-      if (Array.isArray(value) && !repeatable.includes(key)) throw new ApiError('badRequest', `Query parameter ${key} may be given only once`);
-    }
-  });
+  // One set of input rules for every API (input-rules.ts): a query parameter given twice is a
+  // 400 unless the route takes a list under that name (route config `repeatableQuery`, e.g.
+  // Glance's sort_key and tag), and no text may hold U+0000.
+  app.addHook('preValidation', async (request) => checkInput(request));
 
   app.addHook('onResponse', async (request, reply) => {
     // The path only: query strings may carry tokens (Swift temp URLs, Pithos' ?X-Auth-Token);
@@ -101,7 +110,8 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     }, { prefix: family.prefix });
   }
   await app.after();
-  servedByApp.set(app, [...methodsByUrl].flatMap(([url, methods]) => [...methods].map((method) => ({ method, url }))));
+  const routes = [...methodsByUrl].flatMap(([url, methods]) => [...methods].map((method) => ({ method, url })));
+  servedByApp.set(app, { routes, families: options.families });
   addMethodNotAllowed(app, methodsByUrl, secretUrls, options.families);
   return app;
 }
@@ -110,18 +120,20 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
 function addMethodNotAllowed(app: App, methodsByUrl: Map<string, Set<string>>, secretUrls: Set<string>, families: ApiFamily[]) {
   for (const [url, methods] of methodsByUrl) {
     if (methods.has('GET')) methods.add('HEAD');
-    const family = families.filter((f) => url.startsWith(f.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
-    const format = family?.format ?? cloudFault;
+    const format = familyFor(families, url)?.format ?? cloudFault;
     const allow = [...methods].sort().join(', ');
     const missing = METHODS.filter((m) => !methods.has(m));
     if (missing.length === 0) continue;
+    const refuse = (request: FastifyRequest, reply: FastifyReply) =>
+      send(reply, format, new ApiError('methodNotAllowed', `Method ${request.method} is not allowed on ${url}`, undefined, { allow }));
     app.route({
       method: missing as unknown as string[],
       url,
       exposeHeadRoute: false,
       config: { secretPath: secretUrls.has(url) },
-      handler: (request, reply) =>
-        send(reply, format, new ApiError('methodNotAllowed', `Method ${request.method} is not allowed on ${url}`, undefined, { allow })),
+      // Before the body is read: whatever its type or size, the answer is this 405.
+      onRequest: async (request, reply) => refuse(request, reply),
+      handler: refuse,
     });
   }
 }

@@ -42,7 +42,7 @@ export type ErrorFormatter = (error: ApiError) => unknown;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 411: 'Length Required', 412: 'Precondition Failed', 422: 'Unprocessable Entity', 415: 'Unsupported Media Type', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Request Entity Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 507: 'Insufficient Storage',
+  409: 'Conflict', 413: 'Request Entity Too Large', 414: 'URI Too Long', 429: 'Too Many Requests', 500: 'Internal Server Error', 507: 'Insufficient Storage',
 };
 
 /** Keystone: `{"error": {"code", "title", "message"}}`. */

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../http/app.ts';
 import type { Authenticate } from '../http/auth.ts';
 import { ApiError, badRequest, type ErrorFormatter } from '../http/errors.ts';
+import { nextPageQuery } from '../http/query.ts';
 import { sendBytes } from '../storage/object-routes.ts';
 import { bodyChunks, declaredLength } from '../storage/request-body.ts';
 import type { PithosService } from '../storage/service.ts';
@@ -16,7 +17,7 @@ const PATCH_TYPES = ['application/openstack-images-v2.1-json-patch', 'applicatio
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-  411: 'Length Required', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error',
+  411: 'Length Required', 413: 'Request Entity Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 500: 'Internal Server Error',
 };
 
 /** Glance answers errors as WebOb does for JSON clients: `{"message", "code": "404 Not Found", "title"}`. */
@@ -60,7 +61,7 @@ export function glanceRoutes(app: App, { images, pithos, authenticate }: GlanceD
       images: page.images.map(glanceImage),
       first: '/v2/images',
       schema: '/v2/schemas/images',
-      ...(page.nextMarker ? { next: `/v2/images?${nextQuery(query, page.nextMarker, page.limit)}` } : {}),
+      ...(page.nextMarker ? { next: `/v2/images?${nextPageQuery(query, page.nextMarker, page.limit)}` } : {}),
     };
   });
 
@@ -148,18 +149,6 @@ export async function sendVersions(reply: FastifyReply, url: (path: string) => s
       id: `v${v}`, status: i === 0 ? 'CURRENT' : 'SUPPORTED', links: [{ rel: 'self', href }],
     })),
   });
-}
-
-/** The query of the next page: the same filters and sort, from the last image shown. */
-function nextQuery(query: Query, marker: string, limit: number): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (key === 'marker' || key === 'limit' || value === undefined) continue;
-    for (const v of [value].flat()) params.append(key, v);
-  }
-  params.set('limit', String(limit));
-  params.set('marker', marker);
-  return params.toString();
 }
 
 /** Content-MD5 is base64 by RFC 1864; some clients send hex. */

@@ -1,7 +1,7 @@
 // Glance v2 image lists: filters, sorting and marker paging over the images a caller may see.
 // A cloud holds hundreds of images, not millions, so this runs over rows in memory, which
 // keeps every filter and sort key exact and alike on SQLite and PostgreSQL.
-import { lastValue, type Query } from '../http/query.ts';
+import { list, scalar, type Query } from '../http/query.ts';
 import { badRequest } from '../http/errors.ts';
 import type { Caller } from './service.ts';
 import type { ImageRow, MemberRow } from './store.ts';
@@ -16,8 +16,7 @@ const SORT_KEYS = new Set(['name', 'status', 'visibility', 'size', 'virtual_size
 /** Query parameters that are not property filters. */
 const RESERVED = new Set(['limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'member_status', 'tag', 'size_min', 'size_max', 'visibility', 'name', 'status', 'owner', 'id', 'disk_format', 'container_format', 'protected', 'os_hidden', 'created_at', 'updated_at']);
 
-const all = (value: string | string[] | undefined): string[] => (value === undefined ? [] : [value].flat());
-const one = lastValue;
+const one = scalar;
 
 export interface Page { images: ImageRow[]; nextMarker?: string; limit: number }
 
@@ -57,8 +56,8 @@ function parseSort(query: Query): Sort {
       return { key, dir: dir as 'asc' | 'desc' };
     });
   } else {
-    const keys = all(query.sort_key);
-    const dirs = all(query.sort_dir);
+    const keys = list(query, 'sort_key');
+    const dirs = list(query, 'sort_dir');
     if (dirs.length > Math.max(keys.length, 1)) throw badRequest('There are more sort directions than sort keys');
     sort = (keys.length ? keys : ['created_at']).map((key, i) => ({ key, dir: (dirs[i] ?? dirs[0] ?? 'desc') as 'asc' | 'desc' }));
   }
@@ -122,7 +121,7 @@ function buildFilters(caller: Caller, memberships: Map<string, MemberRow['status
     const value = one(query, key);
     if (value !== undefined) filters.push(timeFilter(key, value));
   }
-  for (const tag of all(query.tag)) filters.push((row) => tags(row).includes(tag));
+  for (const tag of list(query, 'tag')) filters.push((row) => tags(row).includes(tag));
   const sizeMin = sizeBound(one(query, 'size_min'), 'size_min');
   const sizeMax = sizeBound(one(query, 'size_max'), 'size_max');
   if (sizeMin !== undefined) filters.push((row) => row.size !== null && row.size >= sizeMin);
