@@ -250,6 +250,21 @@ for (const database of await testDatabases()) {
       await call(alice, 'DELETE', `/images/${noFormat.id}`);
     });
 
+    // Regression test: a min_disk or min_ram past 32 bits reached PostgreSQL's integer column, a 500.
+    it('refuses a min_disk or min_ram past 32 bits with a 400, through Glance and Plankton', async () => {
+      for (const key of ['min_disk', 'min_ram']) {
+        const res = await call(alice, 'POST', '/images', { body: { name: 'big', [key]: 2 ** 31 } });
+        assert.equal(res.status, 400, res.text);
+        assert.equal((await call(alice, 'POST', '/images', { body: { name: 'edge', [key]: 2 ** 31 - 1 } })).status, 201);
+      }
+      const plankton = await plane.call('POST', '/image/v1.0/images', {
+        token: alice.token, headers: { 'x-image-meta-location': '/nowhere/file', 'x-image-meta-name': 'big', 'x-image-meta-min-disk': String(2 ** 31) },
+      });
+      assert.equal(plankton.status, 400, plankton.text);
+      assert.match(plankton.text, /min_disk/);
+      assert.deepEqual(plane.logs.filter((line) => JSON.parse(line).level >= 50), []);
+    });
+
     it('registers a Pithos file through Plankton without copying it', async () => {
       const data = randomBytes(3 * 1024 * 1024);
       const put = await plane.call('PUT', `/object-store/v1/${alice.id}/pithos/disk.raw`, { token: alice.token, rawBody: data });

@@ -30,6 +30,7 @@ const READ_ONLY = new Set([
 ]);
 const MAX_PROPERTY = 255;
 const MAX_VALUE = 65535;
+const MAX_INT32 = 2 ** 31 - 1;
 
 /** Checks values and formats. */
 export function checkAttributes(a: ImageAttributes): void {
@@ -43,7 +44,8 @@ export function checkAttributes(a: ImageAttributes): void {
   }
   for (const key of ['min_disk', 'min_ram'] as const) {
     const value = a[key];
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw badRequest(`${key} must be a non-negative integer`);
+    // 32-bit columns, as Glance's: a larger number is a 400, not a database error.
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0 || value > MAX_INT32)) throw badRequest(`${key} must be an integer from 0 to ${MAX_INT32}`);
   }
   for (const key of ['protected', 'os_hidden'] as const) {
     if (a[key] !== undefined && typeof a[key] !== 'boolean') throw badRequest(`${key} must be true or false`);
