@@ -52,6 +52,8 @@ function novaAttacks(prefix: string): Attack[] {
     action({ 'os-start': null }),
     action({ reboot: { type: 'HARD' } }),
     action({ resize: { flavorRef: '1' } }),
+    action({ confirmResize: null }),
+    action({ revertResize: null }),
     action({ 'os-getConsoleOutput': { length: 50 } }),
     action({ 'os-getVNCConsole': { type: 'novnc' } }),
     { method: 'POST', path: on(`${server}/remote-consoles`), body: { remote_console: { protocol: 'vnc', type: 'novnc' } }, expect: 404 },
