@@ -19,6 +19,8 @@ for (const database of await testDatabases()) {
     let serveEnv: Record<string, string>;
     let server: ServeProcess;
     let adminEnv: Record<string, string>;
+    /** Every password and token this run sends, none of which may reach serve's output. */
+    const used = new Set<string>(['alice-password-1', 'not-alices-password-2']);
 
     const { run: openstack, json } = openstackClient(dataDir, () => adminEnv);
 
@@ -29,6 +31,7 @@ for (const database of await testDatabases()) {
         : {};
       server = await startServe(dataDir, serveEnv);
       adminEnv = readOpenrc(join(dataDir, 'admin-openrc.sh'));
+      used.add(adminEnv.OS_PASSWORD!);
     });
     after(async () => { if (server?.child.exitCode === null) await server.stop(); });
 
@@ -44,6 +47,7 @@ for (const database of await testDatabases()) {
     it('issues a token and lists the catalog', async () => {
       const token = await json(['token', 'issue']);
       assert.ok(token.id);
+      used.add(token.id);
       assert.equal(token.project_id, token.user_id, 'scoped to the admin\'s system project');
       const catalog = await json(['catalog', 'list']);
       const identity = catalog.find((s: { Type: string }) => s.Type === 'identity');
@@ -66,19 +70,26 @@ for (const database of await testDatabases()) {
       const aliceEnv = { ...adminEnv, OS_USERNAME: 'alice', OS_PASSWORD: 'alice-password-1', OS_PROJECT_ID: created.id };
       const aliceToken = await json(['token', 'issue'], aliceEnv);
       assert.equal(aliceToken.user_id, created.id);
+      used.add(aliceToken.id);
       const denied = await openstack(['user', 'list'], aliceEnv);
       assert.notEqual(denied.code, 0);
       assert.match(denied.stderr, /HTTP 403/);
-      const wrongPassword = await openstack(['token', 'issue'], { ...aliceEnv, OS_PASSWORD: 'wrong' });
+      const wrongPassword = await openstack(['token', 'issue'], { ...aliceEnv, OS_PASSWORD: 'not-alices-password-2' });
       assert.notEqual(wrongPassword.code, 0);
       assert.match(wrongPassword.stderr, /401/);
     });
 
     it('revokes a token', async () => {
       const token = await json(['token', 'issue']);
+      used.add(token.id);
       assert.equal((await openstack(['token', 'revoke', token.id])).code, 0);
       const res = await fetch(`${server.url}/identity/v3/auth/projects`, { headers: { 'x-auth-token': token.id } });
       assert.equal(res.status, 401);
+    });
+
+    it('logged none of the passwords and tokens it was sent', () => {
+      assert.match(server.output(), /"msg":"request"/, 'serve logs its requests');
+      for (const secret of used) assert.ok(!server.output().includes(secret), `serve's output holds a secret (${secret.slice(0, 4)}…)`);
     });
 
     it('stops cleanly on SIGTERM and reuses everything on the next start', async () => {

@@ -2,8 +2,12 @@
 // run through every path that carries a secret (passwords, tokens in bodies, headers, paths
 // and queries, public links, console tokens), after which no log line holds any of them.
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { WebSocket } from 'ws';
+import { buildHttpServer } from '../src/http/app.ts';
+import { cloudFault } from '../src/http/errors.ts';
 import { tokenHash } from '../src/identity/secrets.ts';
 import { computeHelpers } from './helpers/compute-servers.ts';
 import { startPlane, type TestPlane } from './helpers/control-plane.ts';
@@ -92,5 +96,32 @@ describe('secrets never reach the log', () => {
       const lines = plane.logs.filter((line) => line.includes(secret) || line.includes(encodeURIComponent(secret)));
       assert.deepEqual(lines, [], `a log line holds a secret (${secret.slice(0, 4)}…)`);
     }
+  });
+});
+
+describe('an unexpected error', () => {
+  it('is logged with its message and the request id, not the request\'s headers or body, nor the error\'s other fields', async () => {
+    const logs: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
+    const app = await buildHttpServer({
+      logger: pino(sink), trustProxy: false,
+      families: [{
+        prefix: '/boom', format: cloudFault,
+        routes(scope) {
+          // As a client library's error does, this one carries the request it was made from.
+          scope.post('/', async (request) => { throw Object.assign(new Error('the backend broke'), { config: { headers: request.headers, data: request.body } }); });
+        },
+      }],
+    });
+    const secrets = ['token-in-a-header-1', 'token-in-a-header-2', 'password-in-a-body-3'];
+    const res = await app.inject({
+      method: 'POST', url: '/boom', headers: { 'x-auth-token': secrets[0]!, 'x-subject-token': secrets[1]! }, payload: { auth: { password: secrets[2] } },
+    });
+    assert.equal(res.statusCode, 500);
+    assert.doesNotMatch(res.body, /backend broke|at /);
+    const line = logs.find((l) => l.includes('unhandled error'));
+    assert.ok(line && line.includes('the backend broke') && line.includes(JSON.parse(res.body).computeFault.message.match(/req-[\w-]+/)[0]));
+    for (const secret of secrets) assert.deepEqual(logs.filter((l) => l.includes(secret)), [], secret);
+    await app.close();
   });
 });

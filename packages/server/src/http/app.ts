@@ -165,8 +165,23 @@ function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequ
     const kind = e.statusCode === 413 ? 'overLimit' : e.statusCode === 404 ? 'notFound' : 'badRequest';
     return new ApiError(kind, e.message, undefined, {}, e.statusCode);
   }
-  request.log.error({ err: error }, 'unhandled error');
+  request.log.error({ err: loggable(error) }, 'unhandled error');
   return new ApiError('internal', `An unexpected error prevented the server from fulfilling your request (request id ${request.id}).`);
+}
+
+/**
+ * What the log keeps of an unexpected error: its type, code, message and stack, and its cause's.
+ * Its other fields may hold a request's headers or body (a client library's request options)
+ * or a query's parameters, and with them tokens and passwords.
+ */
+function loggable(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.constructor.name, message: error.message, stack: error.stack,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    ...(error.cause === undefined ? {} : { cause: loggable(error.cause) }),
+  };
 }
 
 /** A request body that stopped because its client closed the connection. */
