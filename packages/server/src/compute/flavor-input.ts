@@ -104,7 +104,9 @@ function specValue(key: string, value: unknown): string {
 /** Reads `{"extra_specs": {key: value, ...}}`; throws 400 for a bad key or value. */
 export function parseExtraSpecs(body: unknown): Record<string, string> {
   const specs = (body as { extra_specs?: unknown } | null)?.extra_specs;
-  if (typeof specs !== 'object' || specs === null || Array.isArray(specs)) throw badRequest('The request body must be {"extra_specs": {"key": "value", ...}}');
+  if (typeof specs !== 'object' || specs === null || Array.isArray(specs) || Object.keys(body as object).length !== 1) {
+    throw badRequest('The request body must be {"extra_specs": {"key": "value", ...}} and nothing else');
+  }
   // fromEntries defines properties, so even a key named __proto__ stays a plain key.
   return Object.fromEntries(Object.entries(specs).map(([key, value]) => {
     if (!SPEC_KEY.test(key)) throw invalid('extra_specs', key, 'Keys are 1 to 255 letters, digits, spaces, "-", "_", ":" or ".".');
@@ -128,6 +130,8 @@ export function parseAccessAction(body: unknown): { action: 'addTenantAccess' | 
   if (entries.length !== 1 || (action !== 'addTenantAccess' && action !== 'removeTenantAccess')) {
     throw badRequest(`There is no such action: ${entries.map(([key]) => key).join(', ') || 'none'} (use addTenantAccess or removeTenantAccess)`);
   }
+  const unexpected = typeof argument === 'object' && argument !== null ? Object.keys(argument).find((key) => key !== 'tenant') : undefined;
+  if (unexpected !== undefined) throw badRequest(`Additional properties are not allowed ('${unexpected}' was unexpected)`);
   const tenant = (argument as { tenant?: unknown } | null)?.tenant;
   if (typeof tenant !== 'string' || tenant.length < 1 || tenant.length > 255) {
     throw invalid(`${action}.tenant`, tenant, 'The tenant is a project id of 1 to 255 characters.');

@@ -18,7 +18,9 @@ const FIELDS = new Set(['name', 'public_key', 'type']);
  */
 function parseCreate(body: unknown): NewKeypair {
   const keypair = (body as { keypair?: unknown } | null)?.keypair as Record<string, unknown> | undefined;
-  if (typeof keypair !== 'object' || keypair === null || Array.isArray(keypair)) throw badRequest('Invalid input: the request body must be {"keypair": {"name": ..., "public_key": ...}}');
+  if (typeof keypair !== 'object' || keypair === null || Array.isArray(keypair) || Object.keys(body as object).length !== 1) {
+    throw badRequest('Invalid input: the request body must be {"keypair": {"name": ..., "public_key": ...}} and nothing else');
+  }
   const unexpected = Object.keys(keypair).find((key) => !FIELDS.has(key));
   if (unexpected !== undefined) throw badRequest(`Invalid input: additional properties are not allowed ('${unexpected}' was unexpected)`);
   if (keypair.name === undefined) throw badRequest("Invalid input: 'name' is a required property");

@@ -5,7 +5,7 @@ import type { App } from '../http/app.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import type { ComputeCaller } from './caller.ts';
 import type { ComputeDeps } from './routes.ts';
-import { MAX_METADATA_ITEMS, MAX_TAGS, member, metadata, metadataItem, tag, tagList } from './server-requests.ts';
+import { MAX_METADATA_ITEMS, MAX_TAGS, member, metadata, metadataItem, only, tag, tagList } from './server-requests.ts';
 import { metadataOf, tagsOf } from './server-store.ts';
 
 type Params = { id: string; key: string; tag: string };
@@ -74,6 +74,7 @@ export function serverRecordRoutes(app: App, deps: ComputeDeps, caller: (request
 
   app.get('/servers/:id/tags', async (request) => ({ tags: tagsOf(await shown(request)) }));
   app.put('/servers/:id/tags', async (request) => {
+    only(request.body, ['tags'], 'body');
     const given = tagList((request.body as { tags?: unknown } | undefined)?.tags);
     return { tags: await editTags(request, () => given) };
   });

@@ -26,11 +26,29 @@ export interface CreateRequest {
 const invalid = (field: string, why: string) => badRequest(`Invalid input for field/attribute ${field}. ${why}`);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The body's one member `key`, which must be an object. */
-export function member(body: unknown, key: string): Record<string, unknown> {
+/** Nova's schemas allow no other members: the first unexpected one is a 400, worded as Nova's. */
+export function only(value: unknown, allowed: readonly string[], field: string): void {
+  const unexpected = isObject(value) ? Object.keys(value).find((key) => !allowed.includes(key)) : undefined;
+  if (unexpected !== undefined) throw invalid(field, `Additional properties are not allowed ('${unexpected}' was unexpected).`);
+}
+
+/**
+ * The body's member `key`, which must be an object, and the body's only member (but
+ * `alsoAtRoot`); with `fields`, the object may hold no others.
+ */
+export function member(body: unknown, key: string, fields?: readonly string[], alsoAtRoot: readonly string[] = []): Record<string, unknown> {
   if (!isObject(body) || !isObject(body[key])) throw invalid(key, `The request body needs a "${key}" object.`);
+  only(body, [key, ...alsoAtRoot], 'body');
+  if (fields) only(body[key], fields, key);
   return body[key] as Record<string, unknown>;
 }
+
+/** What Nova 2.1's server create takes (and we accept and ignore where we have no use), plus tags and description. */
+const CREATE_FIELDS = [
+  'name', 'imageRef', 'flavorRef', 'adminPass', 'metadata', 'networks', 'OS-DCF:diskConfig', 'accessIPv4', 'accessIPv6', 'personality',
+  'availability_zone', 'block_device_mapping', 'block_device_mapping_v2', 'config_drive', 'key_name', 'min_count', 'max_count',
+  'return_reservation_id', 'security_groups', 'user_data', 'description', 'tags',
+];
 
 export function serverName(value: unknown, field = 'name'): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalid(field, 'A server name is a non-empty string.');
@@ -122,7 +140,7 @@ function count(value: unknown, field: string): void {
 
 /** The `server` object of `POST /servers`. */
 export function createRequest(body: unknown): CreateRequest {
-  const s = member(body, 'server');
+  const s = member(body, 'server', CREATE_FIELDS, ['os:scheduler_hints', 'OS-SCH-HNT:scheduler_hints']);
   networks(s.networks);
   count(s.min_count, 'min_count');
   count(s.max_count, 'max_count');
@@ -146,6 +164,7 @@ export function createRequest(body: unknown): CreateRequest {
 
 /** `reboot.type`: SOFT or HARD. */
 export function rebootType(value: unknown): 'SOFT' | 'HARD' {
+  only(value, ['type'], 'reboot');
   const type = isObject(value) && typeof value.type === 'string' ? value.type.toUpperCase() : undefined;
   if (type !== 'SOFT' && type !== 'HARD') throw invalid('type', 'A reboot is SOFT or HARD.');
   return type;
@@ -153,6 +172,7 @@ export function rebootType(value: unknown): 'SOFT' | 'HARD' {
 
 /** `os-getConsoleOutput.length`: a number of lines, or null (and -1) for all of them. */
 export function consoleLength(value: unknown): number | null {
+  only(value, ['length'], 'os-getConsoleOutput');
   const length = isObject(value) ? value.length : undefined;
   if (length === undefined || length === null) return null;
   const n = typeof length === 'string' && /^-?\d+$/.test(length) ? Number(length) : length;

@@ -10,7 +10,7 @@ import type { ComputeDeps } from './routes.ts';
 import { nextPageQuery } from '../http/query.ts';
 import { SERVER_LIST_REPEATABLE, type Query } from './server-listing.ts';
 import { serverRecordRoutes } from './server-record-routes.ts';
-import { consoleLength, member, rebootType, reference, serverName } from './server-requests.ts';
+import { consoleLength, member, only, rebootType, reference, serverName } from './server-requests.ts';
 import type { ServerService } from './server-service.ts';
 import { serverLinks, serverSummary, serverView, type ComputeUrls } from './server-views.ts';
 
@@ -50,9 +50,7 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
   app.get('/servers/:id', async (request) => ({ server: serverView(await servers.get(await caller(request), id(request)), urlsFor(deps.catalog, request)) }));
 
   app.put('/servers/:id', async (request) => {
-    const change = member(request.body, 'server');
-    const unknown = Object.keys(change).filter((key) => key !== 'name');
-    if (unknown.length) throw badRequest(`Invalid input for field/attribute server. Additional properties are not allowed (${unknown.join(', ')}).`);
+    const change = member(request.body, 'server', ['name']);
     const name = change.name === undefined ? undefined : serverName(change.name);
     const row = await servers.edit(await caller(request), id(request), 'update', (current) => ({ name: name ?? current.name }));
     return { server: serverView(row, urlsFor(deps.catalog, request)) };
@@ -75,7 +73,7 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
   });
 
   app.post('/servers/:id/remote-consoles', async (request) => {
-    const console = member(request.body, 'remote_console');
+    const console = member(request.body, 'remote_console', ['protocol', 'type']);
     if (console.protocol !== 'vnc' || console.type !== 'novnc') throw badRequest('Unsupported remote console: only protocol "vnc" with type "novnc" is served');
     const url = await servers.vncConsole(await caller(request), id(request));
     return { remote_console: { protocol: 'vnc', type: 'novnc', url } };
@@ -105,6 +103,7 @@ async function runAction(servers: ServerService, who: ComputeCaller, id: string,
       await servers.reboot(who, id, rebootType(args));
       return accepted();
     case 'resize':
+      only(args, ['flavorRef', 'OS-DCF:diskConfig'], 'resize');
       await servers.resize(who, id, reference((args as { flavorRef?: unknown } | null)?.flavorRef, 'flavorRef'), { verify: nova });
       return accepted();
     case 'confirmResize':
@@ -116,6 +115,7 @@ async function runAction(servers: ServerService, who: ComputeCaller, id: string,
     case 'os-getConsoleOutput':
       return { output: await servers.consoleOutput(who, id, consoleLength(args)) };
     case 'os-getVNCConsole': {
+      only(args, ['type'], 'os-getVNCConsole');
       if ((args as { type?: unknown } | null)?.type !== 'novnc') throw badRequest('Unsupported console type: only "novnc" is served');
       return { console: { type: 'novnc', url: await servers.vncConsole(who, id) } };
     }
