@@ -3,6 +3,8 @@
 // grants and links, directly and through copies, moves, manifests and bulk deletes; C, with
 // whom A shares one object through a group and a large object directly, sees those and
 // nothing more. Pithos answers 403 for what another user may not reach, existing or not.
+import type { Reply, TestPlane } from './helpers/control-plane.ts';
+import type { Estate } from './helpers/estate.ts';
 import type { Attack } from './helpers/isolation.ts';
 
 const STORE = '/object-store/v1';
@@ -28,6 +30,20 @@ const onObject = (path: string): Attack[] => [
   { method: 'DELETE', path: `${path}?until=9999999999`, expect: 403 },
   { method: 'DELETE', path, expect: 403 },
 ];
+
+/**
+ * C's account listing of A counts the objects A shares with C and weighs no more than they do
+ * (not the whole container's count and bytes, as A's own listing does).
+ */
+async function countsOnlyShared(reply: Reply, plane: TestPlane, estate: Estate): Promise<string | undefined> {
+  const v = estate.vars;
+  const own = await plane.call('GET', `${STORE}/${v['a.id']}/${v['a.container']}?format=json`, { token: estate.a.token });
+  const shared = (own.body as { name: string; bytes: number }[]).filter((o) => [v['a.sharedObject'], v['a.manifest'], v['a.slo']].includes(o.name));
+  const entry = (reply.body as { name: string; count: number; bytes: number }[]).find((c) => c.name === v['a.container']);
+  const most = shared.reduce((sum, o) => sum + o.bytes, 0);
+  if (entry?.count === shared.length && entry.bytes <= most) return undefined;
+  return `C's listing counts ${JSON.stringify(entry)}, more than the ${shared.length} objects (${most} bytes) shared`;
+}
 
 export const storageAttacks: Attack[] = [
   { method: 'GET', path: '/object-store/info', expect: 200 },
@@ -81,14 +97,17 @@ export const storageAttacks: Attack[] = [
 
   // C reads what A shares with C, and nothing else.
   { as: 'c', method: 'GET', path: `${STORE}?format=json`, expect: 200, shows: ['a.id'], oracle: 'A shares with C' },
-  { as: 'c', method: 'GET', path: `${account}?format=json`, expect: 200, shows: ['a.container'], oracle: 'A shares with C' },
-  { as: 'c', method: 'GET', path: `${box}?format=json`, expect: 200, shows: ['a.sharedObject', 'a.manifest'], oracle: 'A shares with C' },
+  { as: 'c', method: 'GET', path: `${account}?format=json`, expect: 200, shows: ['a.container'], oracle: 'A shares with C', check: countsOnlyShared },
+  { as: 'c', method: 'GET', path: `${box}?format=json`, expect: 200, shows: ['a.sharedObject', 'a.manifest', 'a.slo'], oracle: 'A shares with C' },
   { as: 'c', method: 'GET', path: `${box}/{a.sharedObject}`, expect: 200, shows: ['a.sharedContent'], oracle: 'A shares with C' },
   { as: 'c', method: 'GET', path: `${box}/{a.sharedObject}?version=list&format=json`, expect: 200, oracle: 'A shares with C' },
   { as: 'c', method: 'GET', path: `${box}/{a.sharedObject}?version={a.sharedOldVersion}`, expect: 404, oracle: 'A shares with C' },
   { as: 'c', method: 'PUT', path: `${STORE}/{c.id}/mine`, expect: [201, 202] },
   { as: 'c', method: 'PUT', path: `${STORE}/{c.id}/mine/copy`, headers: { 'x-copy-from': '/{a.container}/{a.sharedObject}', 'x-source-account': '{a.id}', 'x-source-version': '{a.sharedOldVersion}' }, expect: 404, oracle: 'A shares with C' },
   { as: 'c', method: 'GET', path: `${box}/{a.manifest}`, expect: [200, 403], oracle: 'A shares with C' },
+  // A static large object whose segments C may not read is a 409 (Swift's answer to a segment it cannot serve).
+  { as: 'c', method: 'GET', path: `${box}/{a.slo}`, expect: [200, 403, 409], oracle: 'A shares with C' },
+  { as: 'c', method: 'GET', path: `${box}/{a.slo}?multipart-manifest=get`, expect: [200, 403, 409], oracle: 'A shares with C' },
   { as: 'c', method: 'PUT', path: `${box}/{a.sharedObject}`, raw: 'overwritten by c', expect: 403, oracle: 'A shares with C' },
   { as: 'c', method: 'POST', path: `${box}/{a.sharedObject}`, headers: { 'x-object-sharing': 'read={c.id},{b.id}' }, expect: 403, oracle: 'A shares with C' },
   { as: 'c', method: 'DELETE', path: `${box}/{a.sharedObject}`, expect: 403, oracle: 'A shares with C' },

@@ -5,7 +5,7 @@
 // nothing. Every name and content of A's carries a random mark, so a test can grep answers
 // for them; `ghost` gives look-alikes of A's identifiers that never existed.
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { tokenHash } from '../../src/identity/secrets.ts';
 import type { TestPlane } from './control-plane.ts';
 
@@ -93,8 +93,8 @@ export async function buildEstate(plane: TestPlane): Promise<Estate> {
   v['a.consoleToken'] = (await plane.consoles.issue(server.body.server.id, { userId: a.id, tokenHash: tokenHash(a.token) })).token;
 
   // Pithos: account metadata and a group; a versioned container with metadata; an object with
-  // history; one shared with C through the group; a public one; a large object whose segments
-  // are not shared; a container never shared.
+  // history; one shared with C through the group; a public one; large objects (dynamic and
+  // static) shared with C whose segments are not; a container never shared.
   const store = (path = '') => `/object-store/v1/${a.id}${path ? `/${path}` : ''}`;
   v['a.group'] = named('group');
   v['a.accountMeta'] = named('accountmeta');
@@ -128,6 +128,9 @@ export async function buildEstate(plane: TestPlane): Promise<Estate> {
   await A('PUT', store(`${v['a.container']}/${named('segments')}/1`), { rawBody: v['a.segmentContent'] });
   v['a.manifest'] = named('manifest');
   await A('PUT', store(`${v['a.container']}/${v['a.manifest']}`), { rawBody: '', headers: { 'x-object-manifest': `${v['a.container']}/${named('segments')}/`, 'x-object-sharing': `read=${c.id}` } });
+  v['a.slo'] = named('slo');
+  const segment = [{ path: `/${v['a.container']}/${named('segments')}/1`, etag: createHash('md5').update(v['a.segmentContent']).digest('hex'), size_bytes: v['a.segmentContent'].length }];
+  await A('PUT', `${store(`${v['a.container']}/${v['a.slo']}`)}?multipart-manifest=put`, { rawBody: JSON.stringify(segment), headers: { 'x-object-sharing': `read=${c.id}` } });
   v['a.privateContainer'] = named('private');
   v['a.privateContent'] = named('privatecontent');
   await A('PUT', store(v['a.privateContainer']));

@@ -21,6 +21,8 @@ export interface Attack {
   shows?: string[];
   /** The look-alike's answer must have the same body too, not only the same status (errors always do). */
   sameBody?: boolean;
+  /** A further check of the answer: what is wrong with it, or undefined. */
+  check?: (reply: Reply, plane: TestPlane, estate: Estate) => Promise<string | undefined>;
   /** A known failure being fixed elsewhere (node:test todo): what is wrong. */
   todo?: string;
   /** Sent from this address (login attempts must not lock A out of 127.0.0.1). */
@@ -80,6 +82,8 @@ export async function runAttack(plane: TestPlane, estate: Estate, attack: Attack
   const describe = (r: Reply) => `${r.status} ${r.text.slice(0, 300)}`;
   if (!expected(attack).includes(real.reply.status)) problems.push(`answered ${describe(real.reply)}, expected ${expected(attack).join(' or ')}`);
   for (const leak of leaks(estate, attack, real.request, real.reply)) problems.push(`the answer shows ${leak}: ${describe(real.reply)}`);
+  const checked = await attack.check?.(real.reply, plane, estate);
+  if (checked) problems.push(checked);
 
   if (attack.method === 'GET') {
     const head = await send(plane, estate, attack, estate.vars, 'HEAD');
