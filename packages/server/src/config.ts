@@ -17,6 +17,7 @@ const FileConfig = Type.Object({
   loginThrottle: Type.Optional(Type.Object({
     maxFailuresPerUser: Type.Integer({ minimum: 1 }),
     maxFailuresPerAddress: Type.Integer({ minimum: 1 }),
+    maxFailuresPerUserAnywhere: Type.Optional(Type.Integer({ minimum: 1 })),
     windowSeconds: Type.Integer({ minimum: 1 }),
   })),
   quotaDefaults: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
@@ -53,7 +54,8 @@ export interface Config {
   tokenTtlSeconds: number;
   trustProxy: boolean | string;
   logLevel: string;
-  loginThrottle: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number };
+  /** identity/login-throttle.ts; maxFailuresPerUserAnywhere defaults to 20 × maxFailuresPerUser. */
+  loginThrottle: { maxFailuresPerUser: number; maxFailuresPerAddress: number; maxFailuresPerUserAnywhere?: number; windowSeconds: number };
   /** Operator overrides of resources' system defaults, applied at every start. */
   quotaDefaults: Record<string, number>;
   /**

@@ -55,7 +55,8 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     const applied = await migrate(database);
     if (applied.length) logger.info({ applied }, 'database migrated');
 
-    const identity = new IdentityService(database, { tokenTtlSeconds: config.tokenTtlSeconds }, new LoginThrottle(database, config.loginThrottle));
+    const throttle = new LoginThrottle(database, config.loginThrottle);
+    const identity = new IdentityService(database, { tokenTtlSeconds: config.tokenTtlSeconds }, throttle);
     const quota = new QuotaService(database, identity);
     // Compute and storage resources are registered now so that limits can be set before those
     // services are deployed; each service re-registers its own when it starts.
@@ -110,6 +111,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
 
     const purge = setInterval(() => {
       identity.purgeExpiredTokens().catch((error) => logger.warn({ err: error }, 'token purge failed'));
+      throttle.purge().catch((error) => logger.warn({ err: error }, 'login throttle purge failed'));
     }, 3600_000);
     purge.unref();
     pithos.housekeeping.startSweeping(config.storage.gcIntervalSeconds * 1000);

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { computeMigration, computeResizeMigration } from '../compute/migration.ts';
 import { consoleIssuerMigration, consoleMigration } from '../console/migration.ts';
-import { loginThrottleMigration } from '../identity/throttle-migration.ts';
+import { loginThrottleMigration, loginThrottleUsersMigration } from '../identity/throttle-migration.ts';
 import { imagesMigration } from '../images/migration.ts';
 import { jobsMigration } from '../jobs/migration.ts';
 import { pithosHardeningMigration, pithosMigration } from '../storage/migration.ts';
@@ -123,4 +123,5 @@ export const migrations: Migration[] = [
   loginThrottleMigration,
   consoleIssuerMigration,
   computeResizeMigration,
+  loginThrottleUsersMigration,
 ];

@@ -39,14 +39,19 @@ export interface TokensTable {
   revoked: number;
 }
 
-/** Failed logins of one user from one address (`<user>|<address>`): login-throttle.ts. */
-export interface LoginPairsTable {
-  key: string;
+/** A failure count with growing blocks (login-throttle.ts). */
+export interface LoginBackoff {
   failures: Generated<number>;
   blocks: Generated<number>;
   last_failure_ms: Generated<number>;
   blocked_until_ms: Generated<number>;
 }
+
+/** Failed logins of one user from one address (`<user>|<address>`), and its last success. */
+export interface LoginPairsTable extends LoginBackoff { key: string; last_success_ms: Generated<number> }
+
+/** Failed logins of one user from every address. */
+export interface LoginUsersTable extends LoginBackoff { key: string }
 
 /** Failed logins from one address, whatever the names, in the current window. */
 export interface LoginAddressesTable { address: string; failures: Generated<number>; window_start_ms: Generated<number> }
@@ -352,6 +357,7 @@ export interface Schema {
   servers: ServersTable;
   console_tokens: ConsoleTokensTable;
   login_pairs: LoginPairsTable;
+  login_users: LoginUsersTable;
   login_addresses: LoginAddressesTable;
 }
 
