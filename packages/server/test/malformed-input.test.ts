@@ -126,7 +126,9 @@ describe('malformed input', () => {
     await plane.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (plane.app.server.address() as { port: number }).port;
     await plane.call('PUT', `/object-store/v1/${user.id}/c`, { token: user.token });
+    const image = (await plane.call('POST', '/image/v2/images', { token: user.token, body: { name: 'cut', disk_format: 'raw', container_format: 'bare' } })).body.id;
     const requests = [
+      `PUT /image/v2/images/${image}/file HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${user.token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n${'z'.repeat(100_000)}`,
       `PUT /object-store/v1/${user.id}/c/x HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${user.token}\r\nContent-Length: 10000000\r\n\r\n${'x'.repeat(100_000)}`,
       `PUT /object-store/v1/${user.id}/c/y HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${user.token}\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n${'y'.repeat(100)}`,
       'POST /identity/v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"auth":',
@@ -143,6 +145,7 @@ describe('malformed input', () => {
     await new Promise((r) => setTimeout(r, 300));
     const errors = plane.logs.slice(before).filter((line) => JSON.parse(line).level >= 50);
     assert.deepEqual(errors, []);
+    assert.equal((await plane.call('GET', `/image/v2/images/${image}`, { token: user.token })).body.status, 'queued', 'the cut upload left its image to upload again');
   });
 });
 
