@@ -54,7 +54,7 @@ test('key pairs: upload, generate (private key once), list, delete', async () =>
   await assert.rejects(alice.keypairs.get('made'), { status: 404, fault: 'itemNotFound' });
 });
 
-test('a server from create to deletion: wait, metadata, tags, stop, resize, start, console', async () => {
+test('a server from create to deletion: wait, metadata, tags, stop, resize and confirm, start, console', async () => {
   const created = await alice.servers.create({ name: 'vm', imageRef: imageId, flavorRef: '1', keyName: 'mine', metadata: { role: 'web' }, tags: ['a'] });
   assert.match(created.adminPass, /\S{8,}/);
   const seen: string[] = [];
@@ -75,7 +75,10 @@ test('a server from create to deletion: wait, metadata, tags, stop, resize, star
   await alice.servers.stop(created.id);
   assert.equal((await alice.servers.waitFor(created.id, 'SHUTOFF'))?.status, 'SHUTOFF');
   await alice.servers.resize(created.id, '2');
-  const resized = await alice.servers.waitFor(created.id, ['SHUTOFF', 'ACTIVE']);
+  const verify = await alice.servers.waitFor(created.id, ['VERIFY_RESIZE', 'SHUTOFF', 'ACTIVE']);
+  assert.deepEqual([verify?.status, verify?.flavor.id], ['VERIFY_RESIZE', '2']);
+  await alice.servers.confirmResize(created.id);
+  const resized = await alice.servers.waitFor(created.id, 'SHUTOFF');
   assert.deepEqual([resized?.status, resized?.flavor.id], ['SHUTOFF', '2']);
   await alice.servers.start(created.id);
   await alice.servers.waitFor(created.id, 'ACTIVE');
