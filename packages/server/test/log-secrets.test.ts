@@ -55,6 +55,9 @@ describe('secrets never reach the log', () => {
     assert.equal((await plane.call('POST', '/identity/v2.0/tokens', { body: { auth: { token: { id: v2token } } } })).status, 200);
     assert.equal((await plane.call('GET', `/identity/v2.0/tokens/${v2token}`, { token })).status, 200);
     assert.equal((await plane.call('POST', `/identity/v2.0/tokens/${v2token}`, { token })).status, 405);
+    // Paths that no route answers but that start with a secret (a 404 of no route) are not logged whole either.
+    assert.equal((await plane.call('GET', `/identity/v2.0/tokens/${v2token}/`, { token })).status, 404);
+    assert.equal((await plane.call('GET', `/identity/v2.0/tokens/${v2token}/more`, { token })).status, 404);
     const unknown = keep('an-unknown-token-of-someone-3');
     assert.equal((await plane.call('GET', `/identity/v2.0/tokens/${unknown}`)).status, 401);
 
@@ -73,6 +76,7 @@ describe('secrets never reach the log', () => {
     keep(link.slice('/public/'.length));
     assert.equal((await plane.call('GET', link)).text, 'public words');
     assert.equal((await plane.call('POST', link)).status, 405);
+    assert.equal((await plane.call('GET', `${link}/more`)).status, 404);
 
     // A console token, and a websocket that presents it.
     const server = await create({ ...user, token: fresh }, { imageRef: await image({ ...user, token: fresh }) });

@@ -73,14 +73,15 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
   app.addHttpMethod('MOVE');
 
   const methodsByUrl = new Map<string, Set<string>>();
-  const secretUrls = new Set<string>();
+  // Routes whose path holds a secret, and what matches paths that start as theirs do.
+  const secretRoutes = new Map<string, RegExp>();
   app.addHook('onRoute', (route) => {
     // `/prefix` and `/prefix/` are one route to Fastify but may be reported separately.
     const url = route.url.length > 1 ? route.url.replace(/\/$/, '') : route.url;
     const methods = methodsByUrl.get(url) ?? new Set<string>();
     for (const m of [route.method].flat()) methods.add(m);
     methodsByUrl.set(url, methods);
-    if ((route.config as RouteConfig | undefined)?.secretPath) secretUrls.add(url);
+    if ((route.config as RouteConfig | undefined)?.secretPath) secretRoutes.set(url, startsLike(url));
   });
 
   // One set of input rules for every API (input-rules.ts): a query parameter given twice is a
@@ -94,7 +95,7 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     const config = request.routeOptions.config as RouteConfig | undefined;
     // `route` (the pattern that answered, absent for a 404 of no route) groups the lines by route.
     const route = request.routeOptions.url;
-    const path = config?.secretPath ? route : request.url.split('?')[0];
+    const path = config?.secretPath ? route : withoutSecrets(request.url.split('?')[0]!, secretRoutes);
     request.log.info({ method: request.method, path, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
@@ -112,8 +113,21 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
   await app.after();
   const routes = [...methodsByUrl].flatMap(([url, methods]) => [...methods].map((method) => ({ method, url })));
   servedByApp.set(app, { routes, families: options.families });
-  addMethodNotAllowed(app, methodsByUrl, secretUrls, options.families);
+  addMethodNotAllowed(app, methodsByUrl, new Set(secretRoutes.keys()), options.families);
   return app;
+}
+
+/** Matches a path that starts as the route `url` does (its parameters any segment). */
+const startsLike = (url: string) =>
+  new RegExp(`^${url.split('/').map((part) => (part.startsWith(':') || part === '*' ? '[^/]*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}(/|$)`);
+
+/**
+ * A path as the access log shows it when no route answered it (a 404): one that starts as a
+ * secret-bearing route's does (`/public/<token>/more`) shows that route's pattern instead.
+ */
+function withoutSecrets(path: string, secretRoutes: Map<string, RegExp>): string {
+  for (const [url, pattern] of secretRoutes) if (pattern.test(path)) return `${url}/…`;
+  return path;
 }
 
 /** For every known URL, answers 405 (with `Allow`) to the methods it does not serve. */
