@@ -88,6 +88,13 @@ for (const database of await testDatabases()) {
       await assertNoLeak();
     });
 
+    it('shows a static manifest itself to a reader who may not read its segments', async () => {
+      const manifest = await b('GET', `${url(alice.id, 'shared/inbox')}?multipart-manifest=get`);
+      assert.equal(manifest.status, 200, manifest.text);
+      assert.deepEqual(manifest.body.map((s: { name: string }) => s.name), ['/secret/diary'], 'the names it holds, not their bytes');
+      assert.doesNotMatch(manifest.text, /private diary/);
+    });
+
     it('a public link serves a large object whose segments are public, and skips the others', async () => {
       await a('PUT', url(alice.id, 'pub'));
       await a('PUT', url(alice.id, 'pub/part1'), { body: 'hello ', headers: { 'x-object-public': 'true' } });

@@ -48,15 +48,19 @@ export function objectRoutes(deps: SwiftDeps) {
     }
     const version = query.version === undefined || query.version === '' ? undefined : Number(query.version);
     if (version !== undefined && !Number.isSafeInteger(version)) throw badRequest('version must be a version id or "list"');
+    if (query['multipart-manifest'] === 'get') {
+      // The manifest itself, as Swift shows it, without reading the segments it names.
+      const { manifest, modifiedAt } = await pithos.manifestOf(caller, path, version);
+      if (manifest && 'slo' in manifest) {
+        return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(manifest.slo.map((s) => ({
+          name: s.path, hash: s.etag, bytes: s.size_bytes, content_type: 'application/octet-stream', last_modified: listingTime(modifiedAt),
+        }))));
+      }
+    }
     const view = await pithos.objectInfo(caller, path, version);
     if ('hashmap' in query) {
       if (view.manifest) throw badRequest('A large object has no hashmap of its own; read its segments');
       return reply.code(200).type('application/json').send(JSON.stringify({ block_hash: BLOCK_HASH, block_size: BLOCK_SIZE, bytes: view.size, hashes: view.hashes }));
-    }
-    if (query['multipart-manifest'] === 'get' && view.manifest && 'slo' in view.manifest) {
-      return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(view.manifest.slo.map((s) => ({
-        name: s.path, hash: s.etag, bytes: s.size_bytes, content_type: 'application/octet-stream', last_modified: listingTime(view.modifiedAt),
-      }))));
     }
     objectHeaders(reply, view, true);
     return sendBytes(request, reply, view, pithos.reader);

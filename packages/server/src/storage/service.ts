@@ -10,7 +10,7 @@ import type { QuotaService } from '../quota/service.ts';
 import { checkObjectAccess, firstSharedSerial, grantsForCaller, PUBLIC_READER, userReader, visibleIn } from './access.ts';
 import type { BlockStore } from './block-store.ts';
 import { listWithDelimiter, rangeEnd, type ListOptions, type Listed } from './listing.ts';
-import type { Manifest } from './manifest.ts';
+import { parseManifest, type Manifest } from './manifest.ts';
 import { checkMetadata, keepSystemMetadata, mergeMetadata, type Metadata } from './names.ts';
 import { Md5Workers } from './md5-workers.ts';
 import { ObjectViews, type ObjectView } from './object-view.ts';
@@ -277,6 +277,15 @@ export class PithosService {
     }
     view.publicToken = await store.publicToken(this.db, path.account, path.container, path.name);
     return view;
+  }
+
+  /**
+   * The manifest a version holds (null for a plain object), read without its segments: a
+   * static manifest is shown as it is whether or not the caller may read what it names.
+   */
+  async manifestOf(caller: string, path: ObjectPath, version?: number): Promise<{ manifest: Manifest | null; modifiedAt: string }> {
+    const { row } = await this.readableVersion(caller, path, version, 'read', `Object ${path.name} does not exist`);
+    return { manifest: parseManifest(row.manifest), modifiedAt: row.modified_at };
   }
 
   /**
