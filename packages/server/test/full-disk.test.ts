@@ -10,7 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
 import { BLOCK_SIZE } from '@oceanos/contract';
+import { pino } from 'pino';
+import { buildHttpServer, type App } from '../src/http/app.ts';
+import { cloudFault } from '../src/http/errors.ts';
 import { startPlane, type TestPlane } from './helpers/control-plane.ts';
 import { callAs, storageUrl as url, type Call, type TestUser } from './helpers/pithos.ts';
 
@@ -83,5 +87,27 @@ describe('a full disk', { skip: root ? false : 'mounting a small filesystem need
     assert.equal((await u('DELETE', url(user.id, 'another/copy'))).status, 204);
     assert.equal((await u('PUT', url(user.id, 'c/after'), { body: randomBytes(BLOCK_SIZE) })).status, 201);
     assert.equal(plane.logs.filter((line) => /unexpected error|"level":50/.test(line)).length, 0, 'no error-level log line');
+  });
+});
+
+describe('a full disk met by surprise', () => {
+  it('answers 507 in the API family\'s format, not 500, when the database or a write finds no space (regression: "unexpected error")', async () => {
+    const families = [{
+      prefix: '/t', format: cloudFault,
+      routes(app: App) {
+        app.get('/sqlite', async () => { throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }); });
+        app.get('/enospc', async () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); });
+      },
+    }];
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+    const app = await buildHttpServer({ logger, trustProxy: false, families });
+    for (const path of ['/t/sqlite', '/t/enospc']) {
+      const res = await app.inject({ method: 'GET', url: path });
+      assert.equal(res.statusCode, 507);
+      assert.equal(JSON.parse(res.body).insufficientStorage.code, 507);
+    }
+    assert.equal(lines.filter((line) => JSON.parse(line).level >= 50).length, 0);
+    await app.close();
   });
 });

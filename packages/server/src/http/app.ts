@@ -4,6 +4,7 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
+import { InsufficientStorage, isDiskFull } from '../fs/disk-space.ts';
 import { ApiError, cloudFault, type ErrorFormatter } from './errors.ts';
 import { checkInput, type InputConfig } from './input-rules.ts';
 
@@ -178,6 +179,11 @@ function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequ
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const kind = e.statusCode === 413 ? 'overLimit' : e.statusCode === 404 ? 'notFound' : 'badRequest';
     return new ApiError(kind, e.message, undefined, {}, e.statusCode);
+  }
+  if (isDiskFull(e) || e.code === 'SQLITE_FULL') {
+    // The disk's reserve was eaten by something else: refused, nothing lost (fs/disk-space.ts).
+    request.log.warn({ code: e.code }, 'the disk is full');
+    return new InsufficientStorage();
   }
   request.log.error({ err: loggable(error) }, 'unhandled error');
   return new ApiError('internal', `An unexpected error prevented the server from fulfilling your request (request id ${request.id}).`);
