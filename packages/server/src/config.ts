@@ -35,6 +35,7 @@ const FileConfig = Type.Object({
     qemuBinary: Type.Optional(Type.String({ minLength: 1 })),
     stopTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
     consoleTokenSeconds: Type.Optional(Type.Integer({ minimum: 10 })),
+    consoleRecheckSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
     reconcileIntervalSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     imageCacheBytes: Type.Optional(Type.Integer({ minimum: 0 })),
     resizeConfirmSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -82,6 +83,8 @@ export interface Config {
     imageCacheBytes: number;
     /** A resize waiting in VERIFY_RESIZE longer than this is confirmed by the periodic pass (Nova's resize_confirm_window; 0: never). */
     resizeConfirmSeconds: number;
+    /** Open consoles check this often that the login that opened them is still valid (console/proxy.ts). */
+    consoleRecheckSeconds: number;
   };
 }
 
@@ -153,6 +156,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       imageCacheBytes: file.compute?.imageCacheBytes ?? 20 * 1024 ** 3,
       resizeConfirmSeconds: file.compute?.resizeConfirmSeconds ?? 3600,
       consoleTokenSeconds: file.compute?.consoleTokenSeconds ?? 300,
+      consoleRecheckSeconds: file.compute?.consoleRecheckSeconds ?? 30,
     },
   };
 }

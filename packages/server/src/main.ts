@@ -101,8 +101,10 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
         capacity: async () => ({ disk: await space.report(), storage: { keptBytes: await pithos.keptBytes() }, compute: await servers.backendCapacity() }),
       }),
     });
-    const consoleProxy = attachConsoleProxy(app.server, { consoles, socketFor: (id) => servers.consoleSocket(id), logger });
-    identity.onUserRevoked((userId) => consoleProxy.closeUser(userId));
+    const consoleProxy = attachConsoleProxy(app.server, {
+      consoles, socketFor: (id) => servers.consoleSocket(id), logger, recheckMs: config.compute.consoleRecheckSeconds * 1000,
+    });
+    identity.onLoginsEnded((ended) => consoleProxy.endLogins(ended));
     await jobs.start();
     await servers.start().catch(async (error) => {
       await jobs.close();

@@ -19,11 +19,12 @@ import { migrate } from '../src/db/migrator.ts';
 import { attachConsoleProxy, type ConsoleProxy } from '../src/console/proxy.ts';
 import { ConsoleService } from '../src/console/service.ts';
 import { conflict, type ApiError } from '../src/http/errors.ts';
-import { tokenHash } from '../src/identity/secrets.ts';
 import { testDatabases } from './helpers/databases.ts';
+import { byteReader, closed, connect, opened, refused } from './helpers/console-client.ts';
 import { startPlane, type TestPlane } from './helpers/control-plane.ts';
 
 const TTL = 300;
+const RECHECK_MS = 200;
 /** Logins as the console service sees them: live unless revoked here. */
 const revoked = new Set<string>();
 const logins = { isTokenLive: async (hash: string) => !revoked.has(hash) };
@@ -96,53 +97,6 @@ for (const database of await testDatabases()) {
   });
 }
 
-/** What a refused upgrade answered, or the websocket once open. */
-function connect(port: number, query: string, protocols: string[] = ['binary']): Promise<{ ws: WebSocket; messages: Buffer[]; next(): Promise<Buffer> } | { status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/console/websocket${query}`, protocols);
-    const messages: Buffer[] = [];
-    const waiters: ((m: Buffer) => void)[] = [];
-    ws.on('message', (data: Buffer, isBinary) => {
-      assert.ok(isBinary, 'VNC bytes travel as binary messages');
-      const waiter = waiters.shift();
-      if (waiter) waiter(data); else messages.push(data);
-    });
-    const next = () => new Promise<Buffer>((r) => { const m = messages.shift(); if (m) r(m); else waiters.push(r); });
-    ws.on('open', () => resolve({ ws, messages, next }));
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => { body += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    ws.on('error', reject);
-  });
-}
-
-async function opened(port: number, query: string, protocols?: string[]) {
-  const result = await connect(port, query, protocols);
-  if ('status' in result) throw new Error(`refused: ${result.status} ${result.body}`);
-  return result;
-}
-
-async function refused(port: number, query: string) {
-  const result = await connect(port, query);
-  if (!('status' in result)) throw new Error('the websocket opened');
-  return result;
-}
-
-/** Reads exactly `length` bytes from a websocket's messages, keeping the rest for the next read. */
-function byteReader(next: () => Promise<Buffer>) {
-  let pending = Buffer.alloc(0);
-  return async (length: number): Promise<Buffer> => {
-    while (pending.length < length) pending = Buffer.concat([pending, await next()]);
-    const bytes = pending.subarray(0, length);
-    pending = pending.subarray(length);
-    return bytes;
-  };
-}
-
-const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-
 describe('console proxy', () => {
   let db: Database;
   let dir: string;
@@ -180,6 +134,7 @@ describe('console proxy', () => {
         return path;
       },
       logger: pino({ level: 'silent' }),
+      recheckMs: RECHECK_MS,
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     port = (http.address() as { port: number }).port;
@@ -248,19 +203,27 @@ describe('console proxy', () => {
     revoked.delete('login-of-leaver');
   });
 
-  it('closes the open consoles of a disabled user at once, and those of a revoked login at the next check', async () => {
-    const mine = await opened(port, `?token=${(await consoles.issue('running', issuer('disabled'))).token}`);
-    const theirs = await opened(port, `?token=${(await consoles.issue('running', issuer('someone-else'))).token}`);
-    await Promise.all([mine.next(), theirs.next()]);
-    const ended = closed(mine.ws);
-    proxy.closeUser('disabled');
+  it('closes at once the open consoles of the logins that ended here, and no others', async () => {
+    const open = async (who: string) => opened(port, `?token=${(await consoles.issue('running', issuer(who))).token}`);
+    const [disabled, revokedLogin, bystander] = await Promise.all([open('disabled'), open('revoked-login'), open('bystander')]);
+    await Promise.all([disabled.next(), revokedLogin.next(), bystander.next()]);
+    const ends = [closed(disabled.ws), closed(revokedLogin.ws)];
+    proxy.endLogins({ userId: 'disabled' });
+    proxy.endLogins({ tokenHash: 'login-of-revoked-login' });
+    assert.deepEqual(await Promise.all(ends), [1008, 1008]);
+    assert.equal(bystander.ws.readyState, WebSocket.OPEN, 'other logins keep theirs');
+    bystander.ws.terminate();
+  });
+
+  it('closes a console whose login ended elsewhere within the check interval, unasked', async () => {
+    const { ws, next } = await opened(port, `?token=${(await consoles.issue('running', issuer('elsewhere'))).token}`);
+    await next();
+    const ended = closed(ws);
+    const since = Date.now();
+    revoked.add('login-of-elsewhere');
     assert.equal(await ended, 1008);
-    assert.equal(theirs.ws.readyState, WebSocket.OPEN, 'other users keep theirs');
-    const revokedNow = closed(theirs.ws);
-    revoked.add('login-of-someone-else');
-    await proxy.recheck();
-    assert.equal(await revokedNow, 1008);
-    revoked.delete('login-of-someone-else');
+    assert.ok(Date.now() - since < RECHECK_MS * 3, `closed after ${Date.now() - since} ms`);
+    revoked.delete('login-of-elsewhere');
   });
 
   it('refuses with 409 when the VM does not run, without leaking the backend\'s message', async () => {
@@ -417,22 +380,5 @@ describe('console pages', () => {
     const res = await plane.call('HEAD', '/console/core/rfb.js');
     assert.equal(res.status, 200);
     assert.equal(res.text, '');
-  });
-});
-
-describe('consoles and the identity service', () => {
-  let plane: TestPlane;
-  before(async () => { plane = await startPlane(join(mkdtempSync(join(tmpdir(), 'oceanos-console-plane-')), 'db.sqlite')); });
-  after(async () => { await plane?.close(); });
-
-  it('refuses the console of a user disabled since, and closes their open consoles at once', async () => {
-    const user = await plane.createUser('console-user');
-    const closedFor: string[] = [];
-    plane.consoleProxy.closeUser = (userId) => { closedFor.push(userId); };
-    const { token } = await plane.consoles.issue('some-server', { userId: user.id, tokenHash: tokenHash(user.token) });
-    const disabled = await plane.call('PATCH', `/identity/v3/users/${user.id}`, { token: plane.adminToken, body: { user: { enabled: false } } });
-    assert.equal(disabled.status, 200);
-    await assert.rejects(plane.consoles.redeem(token), rejectsWith(401, /no longer valid/));
-    assert.deepEqual(closedFor, [user.id]);
   });
 });

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../http/errors.ts';
+import type { EndedLogins } from '../identity/service.ts';
 import { CONSOLE_WEBSOCKET_PATH, type ConsoleGrant, type ConsoleService } from './service.ts';
 
 export interface ConsoleProxyDeps {
@@ -15,16 +16,17 @@ export interface ConsoleProxyDeps {
   /** The VNC unix socket of a server's VM; throws if it does not run. */
   socketFor(serverId: string): Promise<string>;
   logger: Logger;
-  /** How often open consoles check that the login that opened them is still valid. */
+  /**
+   * How often open consoles check that the login that opened them is still valid (30 s): a
+   * login ended by another process, or expired, ends its consoles within this time.
+   */
   recheckMs?: number;
 }
 
-/** What the composition root and tests control of the proxy. */
+/** What the composition root controls of the proxy. */
 export interface ConsoleProxy {
-  /** Closes every open console of a user at once (disabled or deleted). */
-  closeUser(userId: string): void;
-  /** Closes the open consoles whose login is no longer valid (revoked, expired, user disabled). */
-  recheck(): Promise<void>;
+  /** Closes at once the open consoles of logins that ended in this process. Never throws. */
+  endLogins(ended: EndedLogins): void;
   close(): void;
 }
 
@@ -114,6 +116,10 @@ export function attachConsoleProxy(server: Server, deps: ConsoleProxyDeps): Cons
       ws.terminate();
       logger.info({ serverId, userId, reason: error?.message }, 'console closed');
     });
+    // A login that ended between the redemption and now found no bridge to close: look again.
+    deps.consoles.stillAllowed(grant).then((allowed) => { if (!allowed) end(entry); }, (error: unknown) => {
+      logger.warn({ err: error, serverId }, 'checking a new console failed');
+    });
   }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -128,18 +134,27 @@ export function attachConsoleProxy(server: Server, deps: ConsoleProxyDeps): Cons
     entry.ws.close(LOGIN_ENDED, 'The login behind this console has ended');
     entry.vnc.destroy();
   };
+  // Another process may have ended the login, or it expired: every console checks again now
+  // and then, one pass at a time (a slow database must not pile passes up).
+  let checking = false;
   const recheck = async () => {
-    for (const entry of [...bridges]) if (!(await deps.consoles.stillAllowed(entry.grant))) end(entry);
+    if (checking) return;
+    checking = true;
+    try {
+      for (const entry of [...bridges]) if (!(await deps.consoles.stillAllowed(entry.grant))) end(entry);
+    } finally {
+      checking = false;
+    }
   };
-  // Another process may have revoked the login: every console checks again now and then.
   const timer = setInterval(() => { recheck().catch((error) => logger.warn({ err: error }, 'checking open consoles failed')); }, deps.recheckMs ?? 30_000);
   timer.unref();
 
   return {
-    closeUser(userId) {
-      for (const entry of bridges) if (entry.grant.userId === userId) end(entry);
+    endLogins(ended) {
+      for (const entry of bridges) {
+        if ('userId' in ended ? entry.grant.userId === ended.userId : entry.grant.issuer === ended.tokenHash) end(entry);
+      }
     },
-    recheck,
     close() {
       closed = true;
       clearInterval(timer);

@@ -69,12 +69,17 @@ const toProjectView = (row: store.ProjectRow): ProjectView => ({
   id: row.id, name: row.name, description: row.description, enabled: row.enabled === 1, isSystem: row.is_system === 1,
 });
 
-/** Told when a user can no longer act: disabled or deleted (e.g. to close their consoles). */
-export type UserRevokedListener = (userId: string) => void;
+/**
+ * Logins that ended: every token of a user (disabled, deleted, password changed, tokens
+ * renewed) or one token, by its hash (revoked). Whatever lives only as long as a login (an
+ * open console) ends with it.
+ */
+export type EndedLogins = { userId: string } | { tokenHash: string };
+export type LoginsEndedListener = (ended: EndedLogins) => void;
 
 export class IdentityService {
   private readonly deletionGuards: UserDeletionGuard[] = [];
-  private readonly revokedListeners: UserRevokedListener[] = [];
+  private readonly endedListeners: LoginsEndedListener[] = [];
 
   constructor(
     private readonly database: Database,
@@ -88,12 +93,13 @@ export class IdentityService {
     this.deletionGuards.push(guard);
   }
 
-  onUserRevoked(listener: UserRevokedListener): void {
-    this.revokedListeners.push(listener);
+  /** Listeners are told in this process, after the change is committed; they must not throw. */
+  onLoginsEnded(listener: LoginsEndedListener): void {
+    this.endedListeners.push(listener);
   }
 
-  private userRevoked(userId: string): void {
-    for (const listener of this.revokedListeners) listener(userId);
+  private loginsEnded(ended: EndedLogins): void {
+    for (const listener of this.endedListeners) listener(ended);
   }
 
   // ---- users
@@ -169,7 +175,7 @@ export class IdentityService {
       if (isUniqueViolation(error)) throw conflict(`A user named "${patch.name}" already exists`);
       throw error;
     }
-    if (patch.enabled === false) this.userRevoked(id);
+    if (patch.enabled === false || passwordHash !== undefined) this.loginsEnded({ userId: id });
     return this.getUser(id);
   }
 
@@ -191,7 +197,7 @@ export class IdentityService {
       await store.deleteUser(trx, id);
       await store.deleteProject(trx, id);
     });
-    this.userRevoked(id);
+    this.loginsEnded({ userId: id });
   }
 
   // ---- projects
@@ -361,13 +367,16 @@ export class IdentityService {
   }
 
   async revokeToken(token: string): Promise<void> {
-    const result = await store.revokeToken(this.db, tokenHash(token));
+    const hash = tokenHash(token);
+    const result = await store.revokeToken(this.db, hash);
     if (Number(result.numUpdatedRows) === 0) throw notFound('Could not find token');
+    this.loginsEnded({ tokenHash: hash });
   }
 
   /** Revokes every token of the user and returns a fresh one scoped to their system project. */
   async renewTokens(userId: string): Promise<AuthContext> {
     await store.revokeUserTokens(this.db, userId);
+    this.loginsEnded({ userId });
     return this.issueToken(await this.getUser(userId), { kind: 'default' }, ['password']);
   }
 
