@@ -19,9 +19,6 @@ import { coverageGaps, reachedRoutes, routeKey } from './helpers/route-coverage.
 const SEED = Number(process.env.OCEANOS_FUZZ_SEED ?? 20261204);
 const CASES = Number(process.env.OCEANOS_FUZZ_CASES ?? 10);
 
-/** Known failures being fixed elsewhere, by route: what is wrong (a node:test todo). */
-const TODO: Record<string, string> = {};
-
 const databases = await testDatabases();
 
 /** The route table, read once from a plane (the same on every database). */
@@ -68,7 +65,7 @@ for (const database of databases) {
 
     for (const route of ROUTES) {
       const key = routeKey(route.method, route.url);
-      it(key, { todo: TODO[key] }, async () => {
+      it(key, async () => {
         await renewTokens();
         const problems: string[] = [];
         for (const c of [...boundaryCases(route, estate.vars, random), ...casesFor(route, estate.vars, random, CASES)]) {

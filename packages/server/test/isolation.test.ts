@@ -39,7 +39,7 @@ for (const database of await testDatabases()) {
     after(async () => { await plane?.close(); });
 
     for (const attack of ATTACKS) {
-      it(attackName(attack), { todo: attack.todo }, async () => {
+      it(attackName(attack), async () => {
         assert.deepEqual(await runAttack(plane, estate, attack), []);
       });
     }

@@ -23,8 +23,6 @@ export interface Attack {
   sameBody?: boolean;
   /** A further check of the answer: what is wrong with it, or undefined. */
   check?: (reply: Reply, plane: TestPlane, estate: Estate) => Promise<string | undefined>;
-  /** A known failure being fixed elsewhere (node:test todo): what is wrong. */
-  todo?: string;
   /** Sent from this address (login attempts must not lock A out of 127.0.0.1). */
   from?: string;
 }
