@@ -98,7 +98,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
       trustProxy: config.trustProxy,
       families: apiFamilies({
         identity, quota, pithos, images, catalog, authenticate, flavors, keypairs, servers,
-        capacity: async () => ({ disk: await space.report(), storage: { keptBytes: await pithos.keptBytes() }, compute: await servers.backendCapacity() }),
+        capacity: async () => ({ disk: await space.report(), storage: { keptBytes: await pithos.housekeeping.keptBytes() }, compute: await servers.backendCapacity() }),
       }),
     });
     const consoleProxy = attachConsoleProxy(app.server, {

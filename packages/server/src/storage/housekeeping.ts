@@ -7,6 +7,7 @@ import type { Database } from '../db/database.ts';
 import type { QuotaService } from '../quota/service.ts';
 import { reconcileCharges } from './charges.ts';
 import type { GarbageCollector } from './garbage-collector.ts';
+import { keptBytes as keptBytesByAccount } from './store.ts';
 import { ISSUER, type Uploads } from './uploads.ts';
 
 export class Housekeeping {
@@ -51,6 +52,13 @@ export class Housekeeping {
     const ended = await this.uploads.expire();
     if (ended) this.logger.info({ ended }, 'ended uploads that stopped; their reservations and blocks are released');
     return ended;
+  }
+
+  /** Bytes of every kept version of every account (the capacity report). */
+  async keptBytes(): Promise<number> {
+    let total = 0;
+    for (const bytes of (await keptBytesByAccount(this.database.db)).values()) total += bytes;
+    return total;
   }
 
   /** Compares (and with `fix` repairs) each account's pithos.diskspace charge with the bytes it keeps. */

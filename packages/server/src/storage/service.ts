@@ -391,13 +391,6 @@ export class PithosService {
     return store.knownMd5(this.db, objectHash, size);
   }
 
-  /** Bytes of every kept version of every account (the capacity report). */
-  async keptBytes(): Promise<number> {
-    let total = 0;
-    for (const bytes of (await store.keptBytes(this.db)).values()) total += bytes;
-    return total;
-  }
-
   /** Fills in the MD5 of a hashmap upload in the background (GETs compute it if asked first). */
   fillMd5Later(account: string, serial: number): void {
     this.md5Of(account, serial).catch((error) => this.logger.warn({ err: error, serial }, 'computing an MD5 failed'));
