@@ -7,9 +7,9 @@ import type { KeypairService } from './compute/keypair-service.ts';
 import { computeFamilies } from './compute/routes.ts';
 import { consoleFamily } from './console/routes.ts';
 import type { ServerService } from './compute/server-service.ts';
-import type { ApiFamily, App } from './http/app.ts';
+import type { ApiFamily, App, RequestIdStyle } from './http/app.ts';
 import type { Authenticate } from './http/auth.ts';
-import { badRequest, cloudFault, keystoneFault } from './http/errors.ts';
+import { cloudFault, keystoneFault } from './http/errors.ts';
 import { keystoneResourceRoutes } from './identity/keystone-resource-routes.ts';
 import { keystoneTokenRoutes } from './identity/keystone-token-routes.ts';
 import { KEYSTONE_VERSION } from './identity/keystone-views.ts';
@@ -45,20 +45,20 @@ function versionList(prefix: string, values: object[], format = keystoneFault): 
   };
 }
 
-/** JSON bodies that may be empty (Synnefo's POST /tokens with no body returns the catalog). */
-function allowEmptyJson(app: App) {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    if (body === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(badRequest('Malformed request body: not valid JSON'), undefined);
-    }
-  });
-}
+/**
+ * The OpenStack-shaped APIs, whose answers carry a request id as their reference's do (http/app.ts).
+ * Synnefo's (`/identity/v2.0`, `/account`, `/compute/v2.0`, `/image/v1.0`) carry none, as Synnefo's.
+ */
+const REQUEST_IDS: Record<string, RequestIdStyle> = {
+  '/identity': 'openstack', '/identity/v3': 'openstack', '/image': 'openstack', [GLANCE_PREFIX]: 'openstack',
+  '/compute': 'nova', '/compute/v2.1': 'nova', [SWIFT_PREFIX]: 'swift', '/object-store/info': 'swift',
+};
 
 export function apiFamilies(deps: FamilyDeps): ApiFamily[] {
+  return familiesOf(deps).map((family) => ({ ...family, requestIds: REQUEST_IDS[family.prefix] }));
+}
+
+function familiesOf(deps: FamilyDeps): ApiFamily[] {
   const { catalog } = deps;
   catalog.register({ type: 'identity', name: 'keystone', synnefoName: 'keystone', path: '/identity/v3', versionId: 'v3', inV2: false });
   catalog.register({ type: 'identity', name: 'astakos_identity', synnefoName: 'astakos_identity', path: '/identity/v2.0', versionId: 'v2.0', inV3: false });
@@ -88,7 +88,6 @@ export function apiFamilies(deps: FamilyDeps): ApiFamily[] {
       prefix: '/identity/v2.0',
       format: cloudFault,
       routes(app) {
-        allowEmptyJson(app);
         synnefoTokenRoutes(app, deps);
       },
     },

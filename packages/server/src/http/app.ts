@@ -14,8 +14,27 @@ export interface ApiFamily {
   /** URL prefix, e.g. `/identity/v3`. */
   prefix: string;
   format: ErrorFormatter;
+  /** How its answers carry the request id, as its OpenStack counterpart's do; none if absent. */
+  requestIds?: RequestIdStyle;
   routes(app: App): void | Promise<void>;
 }
+
+/**
+ * `openstack`: `x-openstack-request-id: req-<uuid>` (Keystone, Glance); `nova`: the same and
+ * `x-compute-request-id`; `swift`: `X-Trans-Id` and `X-Openstack-Request-Id`, both
+ * `tx<21 hex>-<10 hex>`. Synnefo's APIs send none. The log line carries the same id.
+ */
+export type RequestIdStyle = 'openstack' | 'nova' | 'swift';
+
+const REQUEST_ID_HEADERS: Record<RequestIdStyle, string[]> = {
+  openstack: ['x-openstack-request-id'],
+  nova: ['x-openstack-request-id', 'x-compute-request-id'],
+  swift: ['x-trans-id', 'x-openstack-request-id'],
+};
+
+/** Swift's transaction id: 21 hex digits of a UUID, then the time in seconds as 10 hex digits. */
+const swiftTransId = () =>
+  `tx${crypto.randomUUID().replaceAll('-', '').slice(0, 21)}-${Math.floor(Date.now() / 1000).toString(16).padStart(10, '0')}`;
 
 export interface HttpOptions {
   logger: Logger;
@@ -55,7 +74,8 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     trustProxy: options.trustProxy,
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
-    genReqId: () => `req-${crypto.randomUUID()}`,
+    genReqId: (raw) =>
+      familyFor(options.families, (raw.url ?? '/').split('?')[0]!)?.requestIds === 'swift' ? swiftTransId() : `req-${crypto.randomUUID()}`,
     // Unknown fields are refused where a schema says so, not silently dropped.
     ajv: { customOptions: { coerceTypes: false, allErrors: false, removeAdditional: false } },
     // Names in paths are long in places (Glance tags, Nova metadata keys, key pair names: 255).
@@ -84,6 +104,22 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     methodsByUrl.set(url, methods);
     if ((route.config as RouteConfig | undefined)?.secretPath) secretRoutes.set(url, startsLike(url));
   });
+
+  // Every answer of an OpenStack-shaped API names its request (clients read it after a
+  // create), errors and 404s of no route included.
+  app.addHook('onSend', async (request, reply) => {
+    const style = familyFor(options.families, request.url.split('?')[0]!)?.requestIds;
+    if (style) for (const name of REQUEST_ID_HEADERS[style]) reply.header(name, request.id);
+  });
+
+  // A JSON body may be empty: clients send `Content-Type: application/json` with every
+  // request, DELETEs and bodiless actions included. A route that needs a body says so in its
+  // schema, and the answer is a 400 in its family's format.
+  // Fastify's own parser otherwise: it refuses `__proto__` and `constructor` keys.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done));
 
   // One set of input rules for every API (input-rules.ts): a query parameter given twice is a
   // 400 unless the route takes a list under that name (route config `repeatableQuery`, e.g.
@@ -170,7 +206,6 @@ function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequ
   if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e instanceof SyntaxError) {
     return new ApiError('badRequest', 'Malformed request body: not valid JSON');
   }
-  if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new ApiError('badRequest', 'Request body is empty but Content-Type is application/json');
   if (clientWentAway(e)) {
     // Nobody is left to answer: not an error of ours, and no stack trace.
     request.log.info({ reason: e.code ?? e.message }, 'the client went away before its request was complete');
