@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what oceanos needs on Debian. Always: the npm packages (and the compiler that
-# better-sqlite3 may need), QEMU and the tools the compute backend runs. With --test: the
-# Debian packages the test suite drives (python3-openstackclient, python3-swiftclient,
-# rclone, PostgreSQL). Safe to run again: it skips what is in place.
+# better-sqlite3 may need), QEMU and the tools the compute backend runs, the clients the README
+# uses (python3-openstackclient, python3-swiftclient, rclone), the compiled `oceanos` client,
+# and an `oceanos` command on the PATH. With --test: PostgreSQL too. Safe to run again: it
+# skips what is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,7 @@ apt_install() {
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
-      say "cannot install ${missing[*]} (not root, no sudo); tests that need them will be skipped"
+      say "cannot install ${missing[*]} (not root, no sudo): install them yourself; tests that need them will be skipped"
       return 0
     fi
   fi
@@ -45,8 +46,37 @@ fi
 # first start), QEMU and qemu-img (the compute backend) and genisoimage (config drives).
 apt_install mtools syslinux syslinux-common fdisk cpio qemu-system-x86 qemu-utils genisoimage
 
+# The clients the README drives the cloud with.
+apt_install python3-openstackclient python3-swiftclient rclone
+
+# The client compiled to JavaScript, so that each `oceanos` command starts in a fraction of a
+# second (bin/oceanos.js falls back to the TypeScript sources while the build is stale).
+if ! node --input-type=module -e "import { compiledIsFresh } from './packages/cli/bin/compiled-build.js'; process.exit(compiledIsFresh() ? 0 : 1)"; then
+  say "compiling the oceanos client"
+  bash scripts/build-cli.sh || say "could not compile the oceanos client: it runs from its TypeScript sources (slower)"
+fi
+
+# `oceanos` on the PATH: /usr/local/bin as root (or with password-less sudo), else ~/.local/bin.
+# A command of that name that is already there (another checkout's, say) is left alone.
+link_cli() {
+  local bin="$PWD/packages/cli/bin/oceanos.js" found dir sudo=""
+  found=$(command -v oceanos || true)
+  if [ -n "$found" ]; then
+    [ "$(realpath "$found")" = "$bin" ] && return 0
+    say "\`oceanos\` on your PATH is $found, not this checkout's; to use this one: ln -sf $bin $found"
+    return 0
+  fi
+  if [ "$(id -u)" -eq 0 ]; then dir=/usr/local/bin
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then dir=/usr/local/bin sudo="sudo -n"
+  else dir="$HOME/.local/bin"; mkdir -p "$dir"
+  fi
+  $sudo ln -sf "$bin" "$dir/oceanos"
+  say "linked $dir/oceanos to $bin"
+  case ":$PATH:" in *":$dir:"*) ;; *) say "$dir is not on your PATH: add it (export PATH=\"$dir:\$PATH\") or run $bin";; esac
+}
+link_cli
+
 if $want_test; then
-  apt_install python3-openstackclient python3-swiftclient rclone
   # A PostgreSQL server for the production-dialect tests, unless one is already reachable.
   if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     apt_install postgresql
