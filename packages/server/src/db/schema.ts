@@ -192,7 +192,7 @@ export interface ImagesTable {
   /** The owning project (a user's system project has the user's UUID). */
   owner: string;
   name: string;
-  status: 'queued' | 'saving' | 'active' | 'deleted';
+  status: 'queued' | 'saving' | 'active' | 'deactivated' | 'deleted';
   visibility: 'public' | 'private' | 'shared' | 'community';
   disk_format: string | null;
   container_format: string | null;

@@ -10,6 +10,7 @@ import type { PithosService } from '../storage/service.ts';
 import { applyPatch, fromCreateBody } from './attributes.ts';
 import { listImages, type Query } from './listing.ts';
 import type { Caller, ImageService } from './service.ts';
+import { imageSchema, imagesSchema, memberSchema, membersSchema } from './schemas.ts';
 import { glanceImage, glanceMember, tags } from './views.ts';
 
 export const GLANCE_PREFIX = '/image/v2';
@@ -47,6 +48,15 @@ export function glanceRoutes(app: App, { images, pithos, authenticate }: GlanceD
   };
   const id = (request: FastifyRequest) => (request.params as { id: string }).id;
 
+  // The same documents for everyone, but behind a token, as Glance's whole /v2 is.
+  const schemas: Record<string, () => object> = { image: imageSchema, images: imagesSchema, member: memberSchema, members: membersSchema };
+  for (const [name, schema] of Object.entries(schemas)) {
+    app.get(`/schemas/${name}`, async (request) => {
+      await authenticate(request);
+      return schema();
+    });
+  }
+
   app.post('/images', async (request, reply) => {
     const image = await images.create(await caller(request), fromCreateBody(request.body));
     return reply.code(201).header('location', `${GLANCE_PREFIX}/images/${image.id}`).send(glanceImage(image));
@@ -77,6 +87,16 @@ export function glanceRoutes(app: App, { images, pithos, authenticate }: GlanceD
 
   app.delete('/images/:id', async (request, reply) => {
     await images.delete(await caller(request), id(request));
+    return reply.code(204).send();
+  });
+
+  app.post('/images/:id/actions/deactivate', async (request, reply) => {
+    await images.setActive(await caller(request), id(request), false);
+    return reply.code(204).send();
+  });
+
+  app.post('/images/:id/actions/reactivate', async (request, reply) => {
+    await images.setActive(await caller(request), id(request), true);
     return reply.code(204).send();
   });
 

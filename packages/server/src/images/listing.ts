@@ -13,9 +13,14 @@ export const MAX_LIMIT = 1000;
 export type { Query };
 
 const SORT_KEYS = new Set(['name', 'status', 'visibility', 'size', 'virtual_size', 'disk_format', 'container_format', 'min_disk', 'min_ram', 'owner', 'id', 'created_at', 'updated_at']);
-/** Query parameters that are not property filters. */
-const RESERVED = new Set(['limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'member_status', 'tag', 'size_min', 'size_max', 'visibility', 'name', 'status', 'owner', 'id', 'disk_format', 'container_format', 'protected', 'os_hidden', 'created_at', 'updated_at']);
-
+/** Query parameters that are not attribute or property filters, or are handled on their own. */
+const NOT_FILTERS = new Set(['limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'member_status', 'visibility', 'tag', 'os_hidden', 'protected']);
+/** Image columns in Glance's model that filter by equality (anything else is a property). */
+const COLUMNS = new Set(['id', 'name', 'status', 'visibility', 'disk_format', 'container_format', 'size', 'virtual_size', 'checksum', 'os_hash_algo', 'os_hash_value', 'min_disk', 'min_ram', 'owner', 'protected', 'os_hidden', 'created_at', 'updated_at']);
+/** Columns that take Glance's `in:a,b` and `eq:a`. */
+const LISTABLE = new Set(['name', 'id', 'status', 'container_format', 'disk_format']);
+/** Numeric columns that take `<column>_min` and `<column>_max`. */
+const RANGES = new Set(['size', 'virtual_size', 'min_disk', 'min_ram']);
 const one = scalar;
 
 export interface Page { images: ImageRow[]; nextMarker?: string; limit: number }
@@ -104,40 +109,73 @@ function buildFilters(caller: Caller, memberships: Map<string, MemberRow['status
     return true;
   });
 
-  const os_hidden = one(query, 'os_hidden') ?? 'false';
-  filters.push((row) => String(row.os_hidden === 1) === os_hidden);
-  for (const key of ['name', 'status', 'owner', 'disk_format', 'container_format'] as const) {
-    const value = one(query, key);
-    if (value !== undefined) filters.push(inFilter(value, (row) => String(row[key])));
-  }
-  const id = one(query, 'id');
-  if (id !== undefined) filters.push(inFilter(id, (row) => row.id));
+  const osHidden = (one(query, 'os_hidden') ?? 'false').toLowerCase();
+  if (osHidden !== 'true' && osHidden !== 'false') throw badRequest(`Invalid value '${osHidden}' for 'os_hidden' filter. Valid values are 'true' or 'false'.`);
+  filters.push((row) => String(row.os_hidden === 1) === osHidden);
   const protectedFilter = one(query, 'protected');
   if (protectedFilter !== undefined) {
-    if (protectedFilter !== 'true' && protectedFilter !== 'false') throw badRequest(`Invalid value for protected: ${protectedFilter}`);
+    if (protectedFilter !== 'true' && protectedFilter !== 'false') throw badRequest(`Invalid value '${protectedFilter}' for 'protected' filter. Valid values are 'true' or 'false'.`);
     filters.push((row) => String(row.protected === 1) === protectedFilter);
   }
-  for (const key of ['created_at', 'updated_at'] as const) {
-    const value = one(query, key);
-    if (value !== undefined) filters.push(timeFilter(key, value));
-  }
+  if (query['changes-since'] !== undefined) throw badRequest('The "changes-since" filter is no longer available on v2.');
   for (const tag of list(query, 'tag')) filters.push((row) => tags(row).includes(tag));
-  const sizeMin = sizeBound(one(query, 'size_min'), 'size_min');
-  const sizeMax = sizeBound(one(query, 'size_max'), 'size_max');
-  if (sizeMin !== undefined) filters.push((row) => row.size !== null && row.size >= sizeMin);
-  if (sizeMax !== undefined) filters.push((row) => row.size !== null && row.size <= sizeMax);
-  for (const [key, value] of Object.entries(query)) {
-    if (RESERVED.has(key) || value === undefined) continue;
-    const wanted = one(query, key)!;
-    filters.push((row) => properties(row)[key] === wanted);
+
+  for (const key of Object.keys(query)) {
+    const value = one(query, key);
+    if (NOT_FILTERS.has(key) || value === undefined) continue;
+    filters.push(attributeFilter(key, value) ?? ((row) => properties(row)[key] === value));
   }
   return filters;
 }
 
-/** `value` or Glance's `in:a,b,c`. */
-function inFilter(value: string, field: (row: ImageRow) => string): Filter {
-  const wanted = value.startsWith('in:') ? value.slice(3).split(',').map((v) => v.replace(/^"|"$/g, '')) : [value];
-  return (row) => wanted.includes(field(row));
+/**
+ * A filter on a built-in attribute, as Glance's database layer reads one: `size_min`/`size_max`
+ * (and the other numeric columns), `created_at`/`updated_at` with an operator, `in:`/`eq:` on
+ * the listable columns, equality on the other columns; undefined for a property.
+ */
+function attributeFilter(key: string, value: string): Filter | undefined {
+  const range = /^(.+)_(min|max)$/.exec(key);
+  if (range) {
+    const column = range[1]!;
+    if (!/^-?\d+$/.test(value.trim())) throw badRequest('Unable to filter on a range with a non-numeric value.');
+    if (!RANGES.has(column)) throw badRequest(`Unable to filter on a range of ${column}.`);
+    const bound = Number(value.trim());
+    return (row) => {
+      const x = row[column as 'size'];
+      return x !== null && (range[2] === 'min' ? x >= bound : x <= bound);
+    };
+  }
+  if (key === 'created_at' || key === 'updated_at') return timeFilter(key, value);
+  if (LISTABLE.has(key)) {
+    const [operator, operand] = splitOperator(value);
+    const field = (row: ImageRow) => String(row[key as 'name']);
+    if (operator === 'eq') return (row) => field(row) === operand;
+    if (operator === 'in') {
+      const wanted = splitQuoted(operand);
+      return (row) => wanted.includes(field(row));
+    }
+    throw badRequest(`Unable to filter by unknown operator '${operator}'.`);
+  }
+  if (!COLUMNS.has(key)) return undefined;
+  return (row) => {
+    const x = row[key as keyof ImageRow];
+    return x !== null && String(x) === value;
+  };
+}
+
+/** Glance's split_filter_op: `op:value`, or eq when there is no colon or the whole is an ISO time. */
+function splitOperator(expression: string): [string, string] {
+  const colon = expression.indexOf(':');
+  if (colon < 0 || isIsoTime(expression)) return ['eq', expression];
+  return [expression.slice(0, colon), expression.slice(colon + 1)];
+}
+
+const isIsoTime = (text: string) => /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text) && !Number.isNaN(Date.parse(text));
+
+/** The values of `in:a,"b,c",d`, double quotes keeping commas (Glance's split_filter_value_for_quotes). */
+function splitQuoted(list: string): string[] {
+  if ((list.match(/(?<!\\)"/g) ?? []).length % 2 !== 0) throw badRequest('Invalid filter value: the quotes are not closed.');
+  return [...list.matchAll(/"((?:[^"\\]|\\.)*)",?|([^,]+),?|,/g)].map((m) => m[1] ?? m[2] ?? '');
 }
 
 const TIME_OPERATORS: Record<string, (a: number, b: number) => boolean> = {
@@ -146,16 +184,11 @@ const TIME_OPERATORS: Record<string, (a: number, b: number) => boolean> = {
 
 /** Glance's `created_at=gte:2026-01-02T03:04:05Z` (the operator defaults to eq). */
 function timeFilter(key: 'created_at' | 'updated_at', value: string): Filter {
-  const [operator, time] = /^[a-z]+:/.test(value) ? [value.slice(0, value.indexOf(':')), value.slice(value.indexOf(':') + 1)] : ['eq', value];
-  const compare = TIME_OPERATORS[operator!];
-  const bound = Date.parse(time!);
-  if (!compare || Number.isNaN(bound)) throw badRequest(`Invalid ${key} filter: ${value} (use OPERATOR:ISO-TIME, OPERATOR one of ${Object.keys(TIME_OPERATORS).join(', ')})`);
+  const [operator, time] = splitOperator(value);
+  if (!isIsoTime(time)) throw badRequest(`Bad "${key}" query filter format. Use ISO 8601 DateTime notation.`);
+  const compare = TIME_OPERATORS[operator];
+  if (!compare) throw badRequest(`Unable to filter by unknown operator '${operator}'.`);
+  const bound = Date.parse(time);
   // Glance compares whole seconds, as it shows them.
   return (row) => compare(Math.floor(Date.parse(row[key]) / 1000), Math.floor(bound / 1000));
-}
-
-function sizeBound(raw: string | undefined, name: string): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw)) throw badRequest(`${name} must be a non-negative integer`);
-  return Number(raw);
 }

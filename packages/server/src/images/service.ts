@@ -92,6 +92,20 @@ export class ImageService {
   }
 
   /**
+   * Glance's deactivate and reactivate (owner or admin): a deactivated image stays listed and
+   * editable, but its data is refused to all but admins and no server boots from it. Anything
+   * other than active ⇄ deactivated is a 403, as in Glance; repeating one is a no-op.
+   */
+  async setActive(caller: Caller, id: string, active: boolean): Promise<void> {
+    const [from, to] = active ? ['deactivated', 'active'] as const : ['active', 'deactivated'] as const;
+    const row = await this.owned(caller, id);
+    if (row.status === to) return;
+    if (row.status !== from || !(await store.switchStatus(this.db, id, from, to))) {
+      throw forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${row.status}'`);
+    }
+  }
+
+  /**
    * Deletes the image record. The file stays, unless the image service made it (an upload
    * through the image API) and `keepFile` is not set.
    */
@@ -205,12 +219,13 @@ export class ImageService {
   }
 
   /**
-   * The bytes of an active image: its file as uploaded or registered. A file replaced or
+   * The bytes of an active image (or, for admins, a deactivated one): its file as uploaded or registered. A file replaced or
    * deleted since then no longer is the image.
    */
   async data(caller: Caller, id: string): Promise<{ image: ImageRow; file: ObjectView | null }> {
     const image = await this.get(caller, id);
-    if (image.status !== 'active') return { image, file: null };
+    if (image.status === 'deactivated' && !caller.admin) throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
+    if (image.status !== 'active' && image.status !== 'deactivated') return { image, file: null };
     const file = await this.pithos.fileByUuid(id);
     if (!file) throw notFound(`The file of image ${id} no longer exists`);
     if (file.objectHash !== image.object_hash) throw conflict(`The file of image ${id} changed after it was registered; register it again`);
