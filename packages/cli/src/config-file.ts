@@ -1,11 +1,16 @@
 // The CLI's configuration: a flat JSON object of kamaki-style keys (`default_cloud`,
-// `cloud.<name>.url`, `cloud.<name>.token`). It holds tokens, so it is written with mode 0600.
+// `cloud.<name>.url`, `cloud.<name>.token`, `cloud.<name>.user`). A "cloud" is a profile: one
+// URL with one user's token, so several users of one cloud are several clouds here. It holds
+// tokens, so it is written with mode 0600.
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CliError, UsageError } from './usage-error.ts';
 
-const CLOUD_KEY = /^cloud\.([A-Za-z0-9_-]+)\.(url|token)$/;
+const CLOUD_KEY = /^cloud\.([A-Za-z0-9_-]+)\.(url|token|user)$/;
+
+/** Whether `name` can be a cloud's name in a key. */
+export const isCloudName = (name: string): boolean => /^[A-Za-z0-9_-]+$/.test(name);
 
 /** $OCEANOS_CONFIG, else $XDG_CONFIG_HOME/oceanos/config.json, else ~/.config/oceanos/config.json. */
 export function configPath(env: NodeJS.ProcessEnv): string {
@@ -16,7 +21,7 @@ export function configPath(env: NodeJS.ProcessEnv): string {
 /** Throws UsageError for keys the CLI would never read, so that typos do not go unnoticed. */
 export function checkKey(key: string): void {
   if (key === 'default_cloud' || CLOUD_KEY.test(key)) return;
-  throw new UsageError(`unknown config key: ${key} (known: default_cloud, cloud.<name>.url, cloud.<name>.token)`);
+  throw new UsageError(`unknown config key: ${key} (known: default_cloud, cloud.<name>.url, cloud.<name>.token, cloud.<name>.user)`);
 }
 
 export class ConfigFile {

@@ -33,9 +33,14 @@ export class Context {
     return this.configFile;
   }
 
+  /** The cloud named by --cloud or OCEANOS_CLOUD, if one is. */
+  explicitCloud(): string | undefined {
+    return this.globals().cloud || this.env.OCEANOS_CLOUD || undefined;
+  }
+
   /** --cloud, else OCEANOS_CLOUD, else default_cloud, else the only cloud configured, else "default". */
   cloudName(): string {
-    const chosen = this.globals().cloud || this.env.OCEANOS_CLOUD || this.config.get('default_cloud');
+    const chosen = this.explicitCloud() || this.config.get('default_cloud');
     if (chosen) return chosen;
     const clouds = this.config.clouds();
     return clouds.length === 1 ? clouds[0]! : 'default';
@@ -87,15 +92,32 @@ export class Context {
     throw new UsageError(`not logged in to cloud "${cloud}": run \`oceanos user authenticate --name NAME --password PASSWORD\` or pass --token`);
   }
 
-  /** Stores a token (and the URL it is valid for) as the selected cloud's, making it the default if none is. */
-  saveToken(url: string, token: string): string {
-    const cloud = this.cloudName();
+  /**
+   * Stores a token, the URL it is valid for and its user's name as cloud `cloud`; with
+   * `makeDefault`, commands without --cloud use that cloud from now on.
+   */
+  saveToken(cloud: string, url: string, token: string, user: string | undefined, makeDefault: boolean): void {
     this.config.update({
       [`cloud.${cloud}.url`]: url,
       [`cloud.${cloud}.token`]: token,
-      ...(this.config.get('default_cloud') ? {} : { default_cloud: cloud }),
+      ...(user === undefined ? {} : { [`cloud.${cloud}.user`]: user }),
+      ...(makeDefault ? { default_cloud: cloud } : {}),
     });
-    return cloud;
+  }
+
+  /** Who the token in use stands for, in words, for error messages; undefined before client(). */
+  identity(): string | undefined {
+    switch (this.tokenSource) {
+      case 'config': {
+        const cloud = this.cloudName();
+        const user = this.config.get(`cloud.${cloud}.user`);
+        return `${user === undefined ? 'the token' : `user ${user}`} of cloud "${cloud}" (${this.config.path})`;
+      }
+      case 'openrc': return `user ${this.env.OS_USERNAME} (OS_USERNAME of the sourced openrc)`;
+      case 'env': return 'the token in $OCEANOS_TOKEN';
+      case 'option': return 'the token of --token';
+      default: return undefined;
+    }
   }
 }
 

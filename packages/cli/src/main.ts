@@ -80,6 +80,17 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
 }
 
+/** What to do about an API error that the person at the terminal can act on. */
+function apiErrorHint(error: ApiError, ctx: Context): string {
+  if (error.kind === 'unauthorized' && ctx.tokenSource === 'config') return ' Log in again: oceanos user authenticate --name NAME';
+  const who = ctx.identity();
+  if (error.kind !== 'forbidden' || who === undefined) return '';
+  // Most 403s at a terminal are an admin command sent with another user's token.
+  const clouds = ctx.config.clouds();
+  const other = clouds.length > 1 ? `another cloud (${clouds.join(', ')}): oceanos --cloud NAME ..., or oceanos config use NAME` : 'another user: oceanos user authenticate --name NAME';
+  return ` Sent as ${who}; to act as ${other}`;
+}
+
 function report(error: unknown, ctx: Context): number {
   const fail = (message: string, code: number) => {
     ctx.io.stderr(`oceanos: ${message}\n`);
@@ -89,8 +100,7 @@ function report(error: unknown, ctx: Context): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (error instanceof UsageError) return fail(error.message, 2);
   if (error instanceof ApiError) {
-    const hint = error.kind === 'unauthorized' && ctx.tokenSource === 'config' ? ' Log in again: oceanos user authenticate --name NAME' : '';
-    return fail(`${error.describe()}${hint}`, 1);
+    return fail(`${error.describe()}${apiErrorHint(error, ctx)}`, 1);
   }
   if (error instanceof CliError || error instanceof TransferError || error instanceof WaitTimeoutError) return fail(error.message, 1);
   const e = error as Error;

@@ -9,7 +9,7 @@ const mask = (key: string, value: string) => (key.endsWith('.token') && value.le
 
 export function registerConfigCommands(program: CommandUnknownOpts, ctx: Context): void {
   const config = program.command('config').description('read and change the CLI configuration (clouds, URLs, tokens)')
-    .addHelpText('after', '\nKeys: default_cloud, cloud.<name>.url, cloud.<name>.token.\nFile: $OCEANOS_CONFIG, else ${XDG_CONFIG_HOME:-~/.config}/oceanos/config.json');
+    .addHelpText('after', '\nKeys: default_cloud, cloud.<name>.url, cloud.<name>.token, cloud.<name>.user.\nFile: $OCEANOS_CONFIG, else ${XDG_CONFIG_HOME:-~/.config}/oceanos/config.json');
 
   config.command('set').description('set a configuration key')
     .argument('<key>').argument('<value>')
@@ -35,6 +35,26 @@ export function registerConfigCommands(program: CommandUnknownOpts, ctx: Context
     .action(() => {
       const entries = ctx.config.entries();
       ctx.output.table(['Key', 'Value'], entries.map(([k, v]) => [k, mask(k, v)]), Object.fromEntries(entries));
+    });
+
+  config.command('use').description('make a cloud the default (commands without --cloud use it); without a name, list the clouds')
+    .argument('[name]')
+    .action((name) => {
+      const clouds = ctx.config.clouds();
+      if (name === undefined) {
+        const current = ctx.cloudName();
+        const rows = clouds.map((c) => [c === current ? `* ${c}` : `  ${c}`, ctx.config.get(`cloud.${c}.url`), ctx.config.get(`cloud.${c}.user`)]);
+        const data = clouds.map((c) => ({ name: c, url: ctx.config.get(`cloud.${c}.url`), user: ctx.config.get(`cloud.${c}.user`), current: c === current }));
+        ctx.output.table(['Cloud', 'URL', 'User'], rows, data);
+        return;
+      }
+      if (!clouds.includes(name)) {
+        const known = clouds.length > 0 ? `known: ${clouds.join(', ')}` : 'none is configured';
+        throw new UsageError(`no cloud "${name}" in ${ctx.config.path} (${known}): oceanos --cloud ${name} user authenticate --name NAME makes one`);
+      }
+      ctx.config.update({ default_cloud: name });
+      const user = ctx.config.get(`cloud.${name}.user`);
+      ctx.output.message(`Commands now use cloud "${name}"${user === undefined ? '' : ` (user ${user})`}`, { default_cloud: name });
     });
 
   config.command('delete').description('remove a configuration key')

@@ -1,6 +1,7 @@
 // `oceanos user authenticate|info|renew-token`: who you are to the cloud, and your token.
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Session } from '@oceanos/sdk';
+import { isCloudName } from '../config-file.ts';
 import type { Context } from '../context.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -18,7 +19,7 @@ function showSession(ctx: Context, session: Session): void {
 export function registerUserCommands(program: CommandUnknownOpts, ctx: Context): void {
   const user = program.command('user').description('your identity and your token');
 
-  user.command('authenticate').description('log in with a password (storing the token in the config), or check the current token')
+  user.command('authenticate').description('log in with a password, storing the token as a cloud named after the user (or --cloud) that becomes the default; without --name, check the current token')
     .option('--name <name>', 'user name to log in as')
     .option('--password <password>', 'password to log in with (default: $OCEANOS_PASSWORD)')
     .action(async (opts) => {
@@ -29,11 +30,16 @@ export function registerUserCommands(program: CommandUnknownOpts, ctx: Context):
       }
       const password = opts.password ?? ctx.env.OCEANOS_PASSWORD;
       if (!password) throw new UsageError('no password: pass --password or set OCEANOS_PASSWORD');
+      // The URL is the selected cloud's; the token goes to a cloud of the user's own, so that
+      // logging in as another user never overwrites (and loses) the admin's login.
       const client = ctx.anonymousClient();
       const session = await client.identity.authenticate({ name: opts.name, password });
-      const cloud = ctx.saveToken(client.url, session.token);
+      const cloud = ctx.explicitCloud() ?? (isCloudName(opts.name) ? opts.name : 'default');
+      ctx.saveToken(cloud, client.url, session.token, session.user.name, true);
       showSession(ctx, session);
-      ctx.output.message(`Token stored for cloud "${cloud}" in ${ctx.config.path}`);
+      const others = ctx.config.clouds().filter((name) => name !== cloud);
+      const back = others.length > 0 ? ` (other clouds: ${others.join(', ')}; switch with: oceanos config use NAME)` : '';
+      ctx.output.message(`Token stored as cloud "${cloud}" in ${ctx.config.path}, now the default${back}`);
     });
 
   user.command('info').description('show who the current token belongs to')
@@ -59,7 +65,8 @@ export function registerUserCommands(program: CommandUnknownOpts, ctx: Context):
       const client = await ctx.client();
       const renewed = await client.identity.renewToken();
       const stored = ctx.tokenSource === 'config';
-      const cloud = stored ? ctx.saveToken(client.url, renewed.token) : undefined;
+      const cloud = stored ? ctx.cloudName() : undefined;
+      if (cloud !== undefined) ctx.saveToken(cloud, client.url, renewed.token, undefined, false);
       ctx.output.record([
         ['User ID', renewed.userId],
         ['Project', renewed.projectId],
