@@ -21,6 +21,8 @@ const onImage = (image: string): Attack[] => [
   { method: 'GET', path: `${GLANCE}/${image}/members/{c.id}`, expect: 404 },
   { method: 'PUT', path: `${GLANCE}/${image}/members/{b.id}`, body: { status: 'accepted' }, expect: 404 },
   { method: 'DELETE', path: `${GLANCE}/${image}/members/{c.id}`, expect: 404 },
+  { method: 'POST', path: `${GLANCE}/${image}/actions/deactivate`, expect: 404 },
+  { method: 'POST', path: `${GLANCE}/${image}/actions/reactivate`, expect: 404 },
   { method: 'DELETE', path: `${GLANCE}/${image}`, expect: 404 },
 ];
 
@@ -38,6 +40,11 @@ export const imageAttacks: Attack[] = [
   { method: 'GET', path: `${GLANCE}?tag={a.imageTag}`, expect: 200 },
   { method: 'GET', path: `${GLANCE}?alpha_property={a.imageProp}`, expect: 200 },
   { method: 'GET', path: `${GLANCE}?marker={a.image}`, expect: 400 },
+  { method: 'GET', path: `${GLANCE}?checksum=x&size_min=0`, expect: 200 },
+  { method: 'GET', path: '/image/v2/schemas/image', expect: 200 },
+  { method: 'GET', path: '/image/v2/schemas/images', expect: 200 },
+  { method: 'GET', path: '/image/v2/schemas/member', expect: 200 },
+  { method: 'GET', path: '/image/v2/schemas/members', expect: 200 },
   ...onImage('{a.image}'),
   ...onImage('{a.sharedImage}'),
   ...onImage('{a.plankton}'),
@@ -45,7 +52,9 @@ export const imageAttacks: Attack[] = [
   { method: 'POST', path: GLANCE, body: { id: '{a.image}', name: 'b-image', disk_format: 'raw', container_format: 'bare' }, expect: 409, oracle: 'Glance answers 409 for an image id in use, as Glance does' },
 
   { method: 'GET', path: `${PLANKTON}/images`, expect: 200 },
+  { method: 'GET', path: `${PLANKTON}/images/`, expect: 200 },
   { method: 'GET', path: `${PLANKTON}/images/detail`, expect: 200 },
+  { method: 'POST', path: `${PLANKTON}/images/`, headers: { 'x-image-meta-location': 'pithos://{a.id}/{a.privateContainer}/{a.disk}', 'x-image-meta-name': 'b-stolen' }, expect: 403 },
   // Registering A's file as B's image.
   { method: 'POST', path: `${PLANKTON}/images`, headers: { 'x-image-meta-location': 'pithos://{a.id}/{a.privateContainer}/{a.disk}', 'x-image-meta-name': 'b-stolen' }, expect: 403 },
   { method: 'POST', path: `${PLANKTON}/images`, headers: { 'x-image-meta-location': 'pithos://{a.id}/{a.container}/{a.sharedObject}', 'x-image-meta-name': 'b-stolen' }, expect: 403 },

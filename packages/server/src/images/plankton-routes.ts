@@ -1,12 +1,14 @@
 // Plankton at /image/v1.0 (Synnefo's image API, Glance v1 in shape): metadata travels in
 // X-Image-Meta-* headers, and an image is registered from a file already in Pithos+, the way
 // `kamaki image register` does it.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../http/app.ts';
 import type { Authenticate } from '../http/auth.ts';
 import { badRequest, forbidden } from '../http/errors.ts';
 import type { ObjectPath } from '../storage/writer.ts';
+import type { Query } from '../http/query.ts';
 import type { ImageAttributes } from './attributes.ts';
+import { planktonList } from './plankton-listing.ts';
 import type { Caller, ImageService } from './service.ts';
 import { planktonHeaders, planktonImage, properties } from './views.ts';
 
@@ -22,17 +24,19 @@ export function planktonRoutes(app: App, { images, authenticate }: PlanktonDeps)
   const listed = async (request: FastifyRequest) => {
     const who = await caller(request);
     const { rows, memberships } = await images.visible(who);
-    return rows.filter((r) => r.owner === who.user || r.visibility === 'public' || (memberships.get(r.id) ?? 'rejected') !== 'rejected')
-      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    const mine = rows.filter((r) => r.owner === who.user || r.visibility === 'public' || (memberships.get(r.id) ?? 'rejected') !== 'rejected');
+    return planktonList(mine, request.query as Query);
   };
+  const list = async (request: FastifyRequest) => ({
+    images: (await listed(request)).map(({ id, name, disk_format, container_format, size, status }) => ({ id, name, disk_format, container_format, size, status })),
+  });
+  // `/images` and `/images/` alike (Synnefo's route is `^images(?:/)?$`; kamaki sends the slash).
+  app.get('/images', list);
+  app.get('/images/', list);
 
-  app.get('/images', async (request) => ({
-    images: (await listed(request)).map((r) => ({ id: r.id, name: r.name, disk_format: r.disk_format, container_format: r.container_format, size: r.size, status: r.status.toUpperCase() })),
-  }));
+  app.get('/images/detail', async (request) => ({ images: await listed(request) }));
 
-  app.get('/images/detail', async (request) => ({ images: (await listed(request)).map(planktonImage) }));
-
-  app.post('/images', async (request, reply) => {
+  const register = async (request: FastifyRequest, reply: FastifyReply) => {
     const meta = imageMeta(request);
     const location = meta.get('location');
     if (!location) throw badRequest('X-Image-Meta-Location is required: the file to register, as pithos://ACCOUNT/CONTAINER/PATH or /CONTAINER/PATH');
@@ -42,9 +46,12 @@ export function planktonRoutes(app: App, { images, authenticate }: PlanktonDeps)
       ...(meta.has('size') ? { size: integer(meta.get('size')!, 'X-Image-Meta-Size') } : {}),
       ...(meta.has('checksum') ? { checksum: meta.get('checksum')!.toLowerCase() } : {}),
     };
-    const { image, created } = await images.register(who, parseLocation(location, who.user), attributes, expected);
-    return reply.code(created ? 201 : 200).headers(planktonHeaders(image)).send({ image: planktonImage(image) });
-  });
+    const { image } = await images.register(who, parseLocation(location, who.user), attributes, expected);
+    // Plankton answers 200 for a new image too (kamaki accepts nothing else); the body is ours.
+    return reply.code(200).headers(planktonHeaders(image)).send({ image: planktonImage(image) });
+  };
+  app.post('/images', register);
+  app.post('/images/', register);
 
   app.head('/images/:id', async (request, reply) => {
     const image = await images.get(await caller(request), id(request));
