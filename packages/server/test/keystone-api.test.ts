@@ -24,6 +24,29 @@ for (const database of await testDatabases()) {
       assert.match(v3.body.version.links[0].href, /\/identity\/v3\/$/);
     });
 
+    // Keystone's version entries, which tempest's schemas and strict clients require whole.
+    const mediaTypes = (version: string) => [{ base: 'application/json', type: `application/vnd.openstack.identity-${version}+json` }];
+    const versionKeys = ['id', 'links', 'media-types', 'status', 'updated'];
+
+    it('gives each version document Keystone\'s media-types', async () => {
+      const v3 = (await plane.call('GET', '/identity/v3')).body.version;
+      assert.deepEqual(Object.keys(v3).sort(), versionKeys);
+      assert.deepEqual(v3['media-types'], mediaTypes('v3'));
+      const v2 = (await plane.call('GET', '/identity/v2.0')).body.version;
+      assert.deepEqual(Object.keys(v2).sort(), versionKeys);
+      assert.deepEqual(v2['media-types'], mediaTypes('v2.0'));
+      const [listedV3] = (await plane.call('GET', '/identity')).body.versions.values;
+      assert.deepEqual(listedV3, v3);
+    });
+
+    // The v2.0 entry of the list is built in families.ts (the HTTP edge's file), which has yet to
+    // take KEYSTONE_V2_VERSION from identity/keystone-views.ts.
+    it('gives every entry of the version list its media-types', { todo: 'families.ts: build the v2.0 entry from KEYSTONE_V2_VERSION' }, async () => {
+      for (const entry of (await plane.call('GET', '/identity')).body.versions.values) {
+        assert.deepEqual(Object.keys(entry).sort(), versionKeys, entry.id);
+      }
+    });
+
     it('issues a token scoped to the system project by default, with catalog and roles', async () => {
       const res = await plane.call('POST', '/identity/v3/auth/tokens', { body: passwordAuth('admin', ADMIN_PASSWORD) });
       assert.equal(res.status, 201);

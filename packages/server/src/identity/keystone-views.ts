@@ -10,6 +10,14 @@ export const KEYSTONE_VERSION = {
   'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
 };
 
+/** Synnefo's tokens API as a Keystone version entry (Keystone's v2.0 media type). */
+export const KEYSTONE_V2_VERSION = {
+  id: 'v2.0',
+  status: 'deprecated',
+  updated: '2014-04-17T00:00:00Z',
+  'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v2.0+json' }],
+};
+
 export const domainView = (catalog: ServiceCatalog) => ({
   id: DEFAULT_DOMAIN.id, name: DEFAULT_DOMAIN.name, description: 'The only domain of this cloud', enabled: true, tags: [], options: {},
   links: { self: catalog.url(`/identity/v3/domains/${DEFAULT_DOMAIN.id}`) },

@@ -6,6 +6,7 @@ import type { App } from '../http/app.ts';
 import { inspectSubjectToken, requireSelfOrAdmin } from '../http/auth.ts';
 import { ApiError, notFound, unauthorized } from '../http/errors.ts';
 import type { KeystoneDeps } from './keystone-token-routes.ts';
+import { KEYSTONE_V2_VERSION } from './keystone-views.ts';
 import { SYSTEM_PROJECT_PREFIX, type AuthContext, type IdentityService, type ScopeRequest, type TokenInfo } from './service.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -33,7 +34,7 @@ export function synnefoTokenRoutes(app: App, deps: KeystoneDeps) {
   const { identity, catalog, authenticate } = deps;
 
   app.get('/', async () => ({
-    version: { id: 'v2.0', status: 'deprecated', updated: '2014-04-17T00:00:00Z', links: [{ rel: 'self', href: catalog.url('/identity/v2.0/') }] },
+    version: { ...KEYSTONE_V2_VERSION, links: [{ rel: 'self', href: catalog.url('/identity/v2.0/') }] },
   }));
 
   // Authenticate with a token or a (uuid or name, password) pair; with no body, just the catalog.
