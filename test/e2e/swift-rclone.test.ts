@@ -146,7 +146,7 @@ for (const database of await testDatabases()) {
 
       it('creates a container and uploads a small object, a DLO and an SLO', async () => {
         await swiftOk(['post', 'photos']);
-        assert.deepEqual(await list(), ['photos', 'pithos', 'trash']);
+        assert.deepEqual(await list(), ['photos']);
         writeFileSync(join(work, 'small.txt'), small);
         writeFileSync(join(work, 'big.bin'), big);
         await swiftOk(['upload', 'photos', 'small.txt']);
@@ -258,7 +258,7 @@ for (const database of await testDatabases()) {
         const accountPath = `/object-store/v1/${user.id}`;
         assert.ok(requests.some((r) => r.method === 'POST' && r.path === accountPath && r.status === 200), 'swift used ?bulk-delete');
         assert.deepEqual(requests.filter((r) => r.method === 'DELETE' && r.path.startsWith(`${accountPath}/bulk/`)), [], 'no object was deleted one by one');
-        assert.deepEqual(await list(), ['archive', 'photos', 'photos_segments', 'pithos', 'trash']);
+        assert.deepEqual(await list(), ['archive', 'photos', 'photos_segments']);
       });
     });
 

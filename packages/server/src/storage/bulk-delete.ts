@@ -1,5 +1,5 @@
 // Swift's bulk delete (`?bulk-delete`): a text body of URL-encoded `/container/object` or
-// `/container` lines, answered with a JSON summary. swift and rclone use it to empty
+// `/container` lines, answered with a summary (JSON or text). swift and rclone use it to empty
 // containers and to remove large-object segments.
 import { ApiError } from '../http/errors.ts';
 import { decodeName } from './names.ts';
@@ -7,7 +7,23 @@ import type { PithosService } from './service.ts';
 
 export const MAX_BULK_DELETES = 10000;
 
-export async function bulkDelete(pithos: PithosService, caller: string, account: string, body: string): Promise<string> {
+export interface DeleteSummary { deleted: number; notFound: number; errors: [string, string][] }
+
+/**
+ * Swift's summary of a bulk delete (also of a static large object's): JSON when the client
+ * accepts it, else `Key: value` lines.
+ */
+export function renderSummary(summary: DeleteSummary, accept: string | undefined): { type: string; body: string } {
+  const fields = {
+    'Number Deleted': summary.deleted, 'Number Not Found': summary.notFound, 'Response Body': '',
+    'Response Status': summary.errors.length ? '400 Bad Request' : '200 OK',
+  };
+  if (accept?.includes('application/json')) return { type: 'application/json', body: JSON.stringify({ ...fields, Errors: summary.errors }) };
+  const lines = Object.entries(fields).map(([key, value]) => `${key}: ${value}\n`).join('');
+  return { type: 'text/plain', body: `${lines}Errors:\n${summary.errors.map(([name, status]) => `${name}, ${status}`).join('\n')}` };
+}
+
+export async function bulkDelete(pithos: PithosService, caller: string, account: string, body: string): Promise<DeleteSummary> {
   const lines = body.split('\n').map((l) => l.trim()).filter(Boolean);
   if (lines.length > MAX_BULK_DELETES) throw new ApiError('overLimit', `Max delete failures exceeded: more than ${MAX_BULK_DELETES} paths`);
   let deleted = 0;
@@ -31,8 +47,5 @@ export async function bulkDelete(pithos: PithosService, caller: string, account:
       else throw error;
     }
   }
-  return JSON.stringify({
-    'Number Deleted': deleted, 'Number Not Found': notFound, 'Response Body': '',
-    'Response Status': errors.length ? '400 Bad Request' : '200 OK', Errors: errors,
-  });
+  return { deleted, notFound, errors };
 }

@@ -19,7 +19,7 @@ export function swiftCapabilities() {
       max_meta_count: MAX_META_COUNT,
       max_meta_overall_size: MAX_META_OVERALL,
       strict_cors_mode: true,
-      policies: [{ name: 'pithos', default: true }],
+      policies: [{ name: 'Policy-0', default: true }], // Swift's default name; X-Storage-Policy says the same
     },
     bulk_delete: { max_deletes_per_request: MAX_BULK_DELETES, max_failed_deletes: MAX_BULK_DELETES },
     slo: { max_manifest_segments: MAX_SEGMENTS, min_segment_size: 1 },

@@ -2,11 +2,16 @@
 // `subdir` entries at a delimiter, and the json, xml and plain formats.
 import { badRequest } from '../http/errors.ts';
 import { prefixEnd } from './names.ts';
+import { swiftError } from './swift-answers.ts';
 import type { ListedObject, NameRange } from './store.ts';
 
 export const MAX_LISTING = 10000;
 
-export interface ListOptions { limit: number; marker?: string; endMarker?: string; prefix?: string; delimiter?: string }
+export interface ListOptions {
+  limit: number; marker?: string; endMarker?: string; prefix?: string; delimiter?: string;
+  /** `path=`: only the objects directly under the prefix, no subdir entries (Swift). */
+  onlyObjects?: boolean;
+}
 
 export type Listed = ({ kind: 'object' } & ListedObject) | { kind: 'subdir'; name: string };
 
@@ -16,9 +21,10 @@ const one = (q: Query, key: string) => { const v = q[key]; return Array.isArray(
 /** Reads the listing parameters; `path=p` is `prefix=p/` with delimiter `/`. */
 export function listOptions(query: Query): ListOptions {
   const rawLimit = one(query, 'limit');
-  const limit = rawLimit === undefined || rawLimit === '' ? MAX_LISTING : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 0) throw badRequest('Value of limit must be a non-negative integer');
-  if (limit > MAX_LISTING) throw badRequest(`Maximum limit is ${MAX_LISTING}`);
+  // Swift ignores a limit that is not a whole number, and refuses one past the maximum (412).
+  const given = rawLimit === undefined || !/^\d+$/.test(rawLimit) ? MAX_LISTING : Number(rawLimit);
+  if (given > MAX_LISTING) throw swiftError(412, `Maximum limit is ${MAX_LISTING}`);
+  const limit = given;
   const options: ListOptions = { limit, marker: one(query, 'marker') || undefined, endMarker: one(query, 'end_marker') || undefined, prefix: one(query, 'prefix') || undefined };
   const delimiter = one(query, 'delimiter');
   if (delimiter) {
@@ -29,6 +35,7 @@ export function listOptions(query: Query): ListOptions {
   if (path !== undefined) {
     options.prefix = path === '' || path.endsWith('/') ? path || undefined : `${path}/`;
     options.delimiter = '/';
+    options.onlyObjects = true;
   }
   return options;
 }
@@ -58,7 +65,7 @@ export async function listWithDelimiter(options: ListOptions, fetch: (range: Nam
         continue;
       }
       const subdir = row.name.slice(0, cut + options.delimiter!.length);
-      if (subdir !== options.marker) out.push({ kind: 'subdir', name: subdir });
+      if (subdir !== options.marker && !options.onlyObjects) out.push({ kind: 'subdir', name: subdir });
       const next = prefixEnd(subdir);
       if (next === undefined) return out;
       from = next;
@@ -101,16 +108,26 @@ export const CONTENT_TYPES: Record<Format, string> = {
 /** Swift's listing time: microseconds, no zone (`2016-01-01T12:00:00.000000`). */
 export const listingTime = (iso: string) => `${iso.slice(0, 23)}000`;
 
+/**
+ * JSON as Swift's Python writes it (`json.dumps`): `, ` and `: ` separators, and every
+ * character past ASCII as a `\uXXXX` escape, so that lengths match byte for byte.
+ */
+export function swiftJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(swiftJson).join(', ')}]`;
+  if (value && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${swiftJson(k)}: ${swiftJson(v)}`).join(', ')}}`;
+  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface ContainerEntry { name: string; count: number; bytes: number; modifiedAt: string }
 
 /** A body, or null when a plain listing is empty (Swift answers 204). */
 export function renderContainers(account: string, rows: ContainerEntry[], format: Format): string | null {
-  if (format === 'json') return JSON.stringify(rows.map((r) => ({ name: r.name, count: r.count, bytes: r.bytes, last_modified: listingTime(r.modifiedAt) })));
+  if (format === 'json') return swiftJson(rows.map((r) => ({ name: r.name, count: r.count, bytes: r.bytes, last_modified: listingTime(r.modifiedAt) })));
   if (format === 'xml') {
     const items = rows.map((r) => `<container><name>${xmlEscape(r.name)}</name><count>${r.count}</count><bytes>${r.bytes}</bytes><last_modified>${listingTime(r.modifiedAt)}</last_modified></container>`);
-    return `<?xml version="1.0" encoding="UTF-8"?>\n<account name="${xmlEscape(account)}">${items.join('')}</account>`;
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<account name="${xmlEscape(account)}">\n${items.map((i) => `${i}\n`).join('')}</account>`;
   }
   return rows.length ? rows.map((r) => `${r.name}\n`).join('') : null;
 }
@@ -124,8 +141,10 @@ function sizeAndHash(r: ListedObject): { bytes: number; hash: string } {
 
 export function renderObjects(container: string, rows: Listed[], format: Format): string | null {
   if (format === 'json') {
-    return JSON.stringify(rows.map((r) => r.kind === 'subdir' ? { subdir: r.name } : {
-      name: r.name, ...sizeAndHash(r), content_type: r.content_type, last_modified: listingTime(r.modified_at),
+    return swiftJson(rows.map((r) => {
+      if (r.kind === 'subdir') return { subdir: r.name };
+      const { bytes, hash } = sizeAndHash(r);
+      return { bytes, hash, name: r.name, content_type: r.content_type, last_modified: listingTime(r.modified_at) };
     }));
   }
   if (format === 'xml') {
@@ -134,6 +153,8 @@ export function renderObjects(container: string, rows: Listed[], format: Format)
       const { bytes, hash } = sizeAndHash(r);
       return `<object><name>${xmlEscape(r.name)}</name><hash>${hash}</hash><bytes>${bytes}</bytes><content_type>${xmlEscape(r.content_type)}</content_type><last_modified>${listingTime(r.modified_at)}</last_modified></object>`;
     });
+    // Swift's ElementTree output: an empty element closes itself.
+    if (items.length === 0) return `<?xml version="1.0" encoding="UTF-8"?>\n<container name="${xmlEscape(container)}" />`;
     return `<?xml version="1.0" encoding="UTF-8"?>\n<container name="${xmlEscape(container)}">${items.join('')}</container>`;
   }
   return rows.length ? rows.map((r) => `${r.name}\n`).join('') : null;

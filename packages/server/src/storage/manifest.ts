@@ -3,6 +3,7 @@
 // order, at read time. Static (SLO, `?multipart-manifest=put`): a fixed list of segments.
 import { createHash } from 'node:crypto';
 import { badRequest } from '../http/errors.ts';
+import { HTML, swiftError } from './swift-answers.ts';
 
 export interface SloSegment { path: string; etag: string; size_bytes: number }
 /** A static manifest also records its total size and ETag, for listings. */
@@ -46,7 +47,7 @@ export function parseSloBody(text: string): { path: string; etag: string | null;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw badRequest('Manifest must be valid JSON');
+    throw swiftError(400, 'Manifest must be valid JSON.\n', HTML);
   }
   if (!Array.isArray(parsed) || parsed.length === 0) throw badRequest('Manifest must be a non-empty JSON list of segments');
   if (parsed.length > MAX_SEGMENTS) throw badRequest(`Too many segments; max ${MAX_SEGMENTS}`);

@@ -2,6 +2,7 @@
 // object name is part of the name and never reaches a filesystem path (blocks are stored
 // under their hash).
 import { badRequest } from '../http/errors.ts';
+import { swiftError } from './swift-answers.ts';
 
 export const MAX_OBJECT_NAME_BYTES = 1024;
 export const MAX_CONTAINER_NAME_BYTES = 256;
@@ -26,7 +27,7 @@ export function decodeName(raw: string, what: string): string {
 export function checkContainerName(name: string): void {
   if (name.length === 0) throw badRequest('Container name is empty');
   if (name.includes('/')) throw badRequest('Container name may not contain "/"');
-  if (Buffer.byteLength(name) > MAX_CONTAINER_NAME_BYTES) throw badRequest(`Container name length of ${Buffer.byteLength(name)} longer than ${MAX_CONTAINER_NAME_BYTES}`);
+  if (Buffer.byteLength(name) > MAX_CONTAINER_NAME_BYTES) throw swiftError(400, `Container name length of ${Buffer.byteLength(name)} longer than ${MAX_CONTAINER_NAME_BYTES}`, 'text/html; charset=UTF-8');
 }
 
 export function checkObjectName(name: string): void {
@@ -59,20 +60,23 @@ export function parseStoragePath(rawPath: string): StoragePath | null {
 export type Metadata = Record<string, string>;
 
 /**
- * The metadata headers of a request with the given prefix (`x-object-meta-`). An empty value
- * means "remove" on POST; `x-remove-<kind>-meta-<key>` removes too (Swift).
+ * The metadata headers of a request with the given prefix (`x-object-meta-`).
+ * `x-remove-<kind>-meta-<key>` removes a key; so does an empty value for accounts and
+ * containers, while an object keeps an empty value as it is (Swift). As behind Swift's WSGI
+ * layer, `_` in a header name is `-` (`X-Object-Meta-a_b` is stored as `x-object-meta-a-b`).
  */
 export function metadataFromHeaders(headers: Record<string, string | string[] | undefined>, kind: 'account' | 'container' | 'object'): { set: Metadata; remove: string[] } {
   const prefix = `x-${kind}-meta-`;
   const removePrefix = `x-remove-${kind}-meta-`;
   const set: Metadata = {};
   const remove: string[] = [];
-  for (const [header, value] of Object.entries(headers)) {
+  for (const [raw, value] of Object.entries(headers)) {
     const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+    const header = raw.replaceAll('_', '-');
     if (header.startsWith(prefix)) {
       const key = header.slice(prefix.length);
       if (key === '') throw badRequest('Metadata name cannot be empty');
-      if (text === '') remove.push(header);
+      if (text === '' && kind !== 'object') remove.push(header);
       else set[header] = text;
     } else if (header.startsWith(removePrefix)) {
       remove.push(prefix + header.slice(removePrefix.length));
@@ -89,13 +93,15 @@ export function checkMetadata(metadata: Metadata, kind: 'account' | 'container' 
   for (const [header, value] of Object.entries(metadata)) {
     if (!header.startsWith(prefix)) continue;
     const key = header.slice(prefix.length);
-    if (Buffer.byteLength(key) > MAX_META_NAME) throw badRequest(`Metadata name too long: ${key.slice(0, 40)}...; max ${MAX_META_NAME}`);
-    if (Buffer.byteLength(value) > MAX_META_VALUE) throw badRequest(`Metadata value longer than ${MAX_META_VALUE}: ${key}`);
+    // Swift names the header as the client spelt it; title case is how its clients send it.
+    const name = prefix + key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    if (Buffer.byteLength(key) > MAX_META_NAME) throw swiftError(400, `Metadata name too long: ${name}`);
+    if (Buffer.byteLength(value) > MAX_META_VALUE) throw swiftError(400, `Metadata value longer than ${MAX_META_VALUE}: ${name}`);
     count++;
     size += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
-  if (count > MAX_META_COUNT) throw badRequest(`Too many metadata items; max ${MAX_META_COUNT}`);
-  if (size > MAX_META_OVERALL) throw badRequest(`Total metadata too large; max ${MAX_META_OVERALL}`);
+  if (count > MAX_META_COUNT) throw swiftError(400, `Too many metadata items; max ${MAX_META_COUNT}`);
+  if (size > MAX_META_OVERALL) throw swiftError(400, `Total metadata too large; max ${MAX_META_OVERALL}`);
 }
 
 /**

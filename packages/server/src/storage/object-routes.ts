@@ -16,6 +16,8 @@ import type { ObjectView } from './service.ts';
 import { parseSharing, type Sharing } from './sharing.ts';
 import { guessContentType, header, headerSafe, httpDate, parseRange, parseUntil, readPrecondition, xTimestamp } from './swift-http.ts';
 import type { SwiftDeps } from './swift-routes.ts';
+import { renderSummary } from './bulk-delete.ts';
+import { accepted, HTML, swiftError, swiftHtml } from './swift-answers.ts';
 import type { Committed, Draft, ObjectPath } from './writer.ts';
 
 export interface ObjectContext { request: FastifyRequest; reply: FastifyReply; caller: string; path: ObjectPath }
@@ -34,7 +36,7 @@ export function objectRoutes(deps: SwiftDeps) {
       case 'MOVE': return copyByDestination(ctx);
       case 'POST': return post(ctx);
       case 'DELETE': return remove(ctx);
-      default: throw new ApiError('methodNotAllowed', `${ctx.request.method} is not allowed on an object`);
+      default: throw new ApiError('methodNotAllowed', `${ctx.request.method} is not allowed on an object`, undefined, { allow: 'COPY, DELETE, GET, HEAD, MOVE, POST, PUT' });
     }
   };
 
@@ -52,12 +54,13 @@ export function objectRoutes(deps: SwiftDeps) {
       // The manifest itself, as Swift shows it, without reading the segments it names.
       const { manifest, modifiedAt } = await pithos.manifestOf(caller, path, version);
       if (manifest && 'slo' in manifest) {
+        reply.headers({ etag: manifest.etag, 'accept-ranges': 'bytes', 'last-modified': httpDate(modifiedAt), 'x-timestamp': xTimestamp(modifiedAt), 'x-static-large-object': 'True' });
         return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(manifest.slo.map((s) => ({
           name: s.path, hash: s.etag, bytes: s.size_bytes, content_type: 'application/octet-stream', last_modified: listingTime(modifiedAt),
         }))));
       }
     }
-    const view = await pithos.objectInfo(caller, path, version);
+    const view = await pithos.objectInfo(caller, path, version, { own: query['multipart-manifest'] === 'get' });
     if ('hashmap' in query) {
       if (view.manifest) throw badRequest('A large object has no hashmap of its own; read its segments');
       return reply.code(200).type('application/json').send(JSON.stringify({ block_hash: BLOCK_HASH, block_size: BLOCK_SIZE, bytes: view.size, hashes: view.hashes }));
@@ -179,15 +182,15 @@ export function objectRoutes(deps: SwiftDeps) {
   async function copyFromHeaders(ctx: ObjectContext) {
     const { request } = ctx;
     const move = header(request, 'x-move-from') !== undefined;
-    const source = sourcePath(header(request, move ? 'x-move-from' : 'x-copy-from')!, header(request, 'x-source-account') ?? ctx.path.account);
+    const source = sourcePath(header(request, move ? 'x-move-from' : 'x-copy-from')!, header(request, 'x-source-account') ?? ctx.path.account, move ? 'X-Move-From' : 'X-Copy-From');
     const version = header(request, 'x-source-version');
     return copy(ctx, source, ctx.path, move, version === undefined ? undefined : Number(version));
   }
 
   async function copyByDestination(ctx: ObjectContext) {
     const destination = header(ctx.request, 'destination');
-    if (!destination) throw badRequest('Destination header is required');
-    const target = sourcePath(destination, header(ctx.request, 'destination-account') ?? ctx.path.account);
+    if (!destination) throw swiftError(412, 'Destination header required', HTML);
+    const target = sourcePath(destination, header(ctx.request, 'destination-account') ?? ctx.path.account, 'Destination');
     return copy(ctx, ctx.path, target, ctx.request.method === 'MOVE', undefined);
   }
 
@@ -206,7 +209,9 @@ export function objectRoutes(deps: SwiftDeps) {
       modifiedBy: caller, sharing: sharingFrom(request), publish: publishFrom(request),
       ...(move && !samePath ? { moveFrom: source } : {}),
     });
+    // Swift's copy answers with the new object's metadata as well as where it came from.
     reply.headers({
+      ...metadata,
       'x-copied-from': headerSafe(`${source.container}/${source.name}`), 'x-copied-from-account': source.account,
       'x-copied-from-last-modified': httpDate(modifiedAt),
     });
@@ -214,10 +219,10 @@ export function objectRoutes(deps: SwiftDeps) {
   }
 
   /** `/container/object` (URL-encoded, leading slash optional) in `account`. */
-  function sourcePath(value: string, account: string): ObjectPath {
+  function sourcePath(value: string, account: string, headerName: string): ObjectPath {
     const trimmed = value.replace(/^\/+/, '');
     const slash = trimmed.indexOf('/');
-    if (slash <= 0 || slash === trimmed.length - 1) throw preconditionFailed(`${value}: expected /container/object`);
+    if (slash <= 0 || slash === trimmed.length - 1) throw swiftError(412, `${headerName} header must be of the form <container name>/<object name>`, HTML);
     const container = decodeName(trimmed.slice(0, slash), 'container');
     const name = decodeName(trimmed.slice(slash + 1), 'object');
     checkContainerName(container);
@@ -245,7 +250,7 @@ export function objectRoutes(deps: SwiftDeps) {
       ...(manifestHeader !== undefined ? { manifest: dloFromHeader(manifestHeader) } : {}),
       sharing: sharingFrom(request), publish: publishFrom(request),
     });
-    return reply.code(202).send();
+    return accepted(reply);
   }
 
   async function remove({ request, reply, caller, path }: ObjectContext) {
@@ -270,12 +275,13 @@ export function objectRoutes(deps: SwiftDeps) {
           }
         }
         await pithos.deleteObject(caller, path);
-        return reply.code(200).type('application/json').send(JSON.stringify({
-          'Number Deleted': deleted + 1, 'Number Not Found': missing, 'Response Body': '', 'Response Status': '200 OK', Errors: [],
-        }));
+        const { type, body } = renderSummary({ deleted: deleted + 1, notFound: missing, errors: [] }, header(request, 'accept'));
+        return reply.code(200).header('content-type', type).send(Buffer.from(body));
       }
     }
-    await pithos.deleteObject(caller, path);
+    // Pithos: with `delimiter`, a folder goes with everything under it (kamaki's `file delete -r`).
+    if (query.delimiter) await pithos.deleteFolder(caller, path, query.delimiter);
+    else await pithos.deleteObject(caller, path);
     return reply.code(204).send();
   }
 }
@@ -310,11 +316,16 @@ function publishFrom(request: FastifyRequest): boolean | undefined {
 export function sendBytes(request: FastifyRequest, reply: FastifyReply, view: ObjectView, reader: ObjectReader) {
   const precondition = readPrecondition(request, view.etag, view.modifiedAt);
   if (precondition === 304) return reply.code(304).send();
-  if (precondition === 412) throw preconditionFailed('Precondition Failed');
-  const ranges = parseRange(header(request, 'range'), view.size);
+  // Swift's failed precondition on a read has an empty body.
+  if (precondition === 412) {
+    reply.removeHeader('accept-ranges');
+    throw swiftError(412, '', HTML);
+  }
   const head = request.method === 'HEAD';
+  // A HEAD answers for the whole object whatever Range it names, as Swift's does.
+  const ranges = head ? null : parseRange(header(request, 'range'), view.size);
   if (ranges === 'unsatisfiable') {
-    return reply.code(416).headers({ 'content-range': `bytes */${view.size}`, 'content-type': 'text/plain' }).send(head ? undefined : 'Requested range not satisfiable');
+    return reply.code(416).headers({ 'content-range': `bytes */${view.size}`, 'content-type': view.contentType }).send(swiftHtml(416));
   }
   const stream = (slices: Slice[]) => Readable.from(reader.read(slices));
   if (ranges === null) {
@@ -331,7 +342,7 @@ export function sendBytes(request: FastifyRequest, reply: FastifyReply, view: Ob
     head: Buffer.from(`--${boundary}\r\nContent-Type: ${view.contentType}\r\nContent-Range: bytes ${start}-${end - 1}/${view.size}\r\n\r\n`),
     start, end,
   }));
-  const tail = Buffer.from(`--${boundary}--\r\n`);
+  const tail = Buffer.from(`--${boundary}--`);
   const length = parts.reduce((sum, p) => sum + p.head.length + (p.end - p.start) + 2, 0) + tail.length;
   reply.code(206).headers({ 'content-type': `multipart/byteranges;boundary=${boundary}`, 'content-length': length });
   if (head) return reply.send();

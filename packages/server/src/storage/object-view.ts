@@ -41,9 +41,10 @@ export class ObjectViews {
   /**
    * What a version shows to `reader`: its bytes (its own blocks, or its segments'), ETag and
    * metadata. A large object's segments are read with the reader's rights, whoever wrote the
-   * manifest: nobody reads through a manifest what they could not read directly.
+   * manifest: nobody reads through a manifest what they could not read directly. `own`: a
+   * dynamic manifest's own bytes instead (Swift's `?multipart-manifest=get`).
    */
-  async of(row: store.VersionRow, reader: Reader): Promise<ObjectView> {
+  async of(row: store.VersionRow, reader: Reader, own = false): Promise<ObjectView> {
     const hashes = splitHashes(row.hashes);
     const manifest = parseManifest(row.manifest);
     const base = {
@@ -52,7 +53,7 @@ export class ObjectViews {
       contentType: row.content_type, metadata: JSON.parse(row.metadata) as Metadata, manifest,
       modifiedAt: row.modified_at, modifiedBy: row.modified_by,
     };
-    if (!manifest) {
+    if (!manifest || (own && 'dlo' in manifest)) {
       const md5 = await this.md5(row);
       return { ...base, size: row.size, etag: md5, slices: [{ content: { size: row.size, hashes }, start: 0, end: row.size }] };
     }

@@ -21,10 +21,16 @@ import { ObjectWriter, setPublished, type Draft, type ObjectPath } from './write
 import { GarbageCollector } from './garbage-collector.ts';
 import { Housekeeping } from './housekeeping.ts';
 import { Uploads } from './uploads.ts';
+import { deleteUnder } from './tree-delete.ts';
 
 export type { ObjectView };
 
-export const HOME_CONTAINERS = ['pithos', 'trash'];
+/**
+ * Pithos' standard containers: `pithos` (home), `trash`, and Synnefo's `images` and
+ * `snapshots`. They come into being when their owner first uses them (a HEAD, a listing, an
+ * upload), so that a fresh account lists no containers, as Swift's does.
+ */
+export const HOME_CONTAINERS = ['pithos', 'trash', 'images', 'snapshots'];
 
 export interface ContainerPolicy { versioning?: 'auto' | 'none'; quota?: number }
 
@@ -79,22 +85,22 @@ export class PithosService {
 
   // ---- accounts
 
-  /**
-   * An account comes into being the first time its owner uses it, with Pithos' two standard
-   * containers: `pithos` (home) and `trash`.
-   */
+  /** An account comes into being the first time its owner uses it, without containers. */
   private async ensureHome(account: string): Promise<void> {
     // Accounts are never removed, so once seen, an account needs no further query.
     if (this.knownAccounts.has(account)) return;
     await withTransaction(this.database, async (trx) => {
-      if (await store.findAccount(trx, account)) return;
-      await store.ensureAccount(trx, account);
-      const now = new Date().toISOString();
-      for (const name of HOME_CONTAINERS) {
-        await store.insertContainer(trx, { account, name, versioning: 'auto', quota: 0, metadata: '{}', created_at: now, modified_at: now });
-      }
+      if (!(await store.findAccount(trx, account))) await store.ensureAccount(trx, account);
     });
     this.knownAccounts.add(account);
+  }
+
+  /** One of the owner's standard containers, created at its first use (HOME_CONTAINERS). */
+  private async homeContainer(account: string, name: string) {
+    const now = new Date().toISOString();
+    // Two first uses at once: the second insert does nothing.
+    await store.insertContainer(this.db, { account, name, versioning: 'auto', quota: 0, metadata: '{}', created_at: now, modified_at: now });
+    return store.findContainer(this.db, account, name);
   }
 
   async accountInfo(caller: string, account: string) {
@@ -147,9 +153,11 @@ export class PithosService {
     return rows;
   }
 
-  /** Accounts that share something with the caller (Pithos' top-level listing). */
-  sharingAccounts(caller: string, options: { marker?: string; limit: number }) {
-    return store.accountsSharingWith(this.db, caller, { after: options.marker, limit: options.limit });
+  /** Accounts that share something with the caller (Pithos' top-level listing), with when each last changed. */
+  async sharingAccounts(caller: string, options: { marker?: string; limit: number }): Promise<{ name: string; modifiedAt: string }[]> {
+    const names = await store.accountsSharingWith(this.db, caller, { after: options.marker, limit: options.limit });
+    const modified = await store.accountsModifiedAt(this.db, names);
+    return names.map((name) => ({ name, modifiedAt: modified.get(name) ?? new Date(0).toISOString() }));
   }
 
   // ---- containers
@@ -232,13 +240,14 @@ export class PithosService {
   /**
    * A container the caller may look into. Another user gets 403 for any container where
    * nothing is shared with them, whether it exists or not, so that the answer tells nothing;
-   * the owner gets 404 for a missing one. The owner's home containers exist from their first
-   * request on.
+   * the owner gets 404 for a missing one, except for a standard container, which their first
+   * use creates.
    */
   private async requireContainer(account: string, name: string, caller: string) {
     if (caller === account) await this.ensureHome(account);
     else if ((await visibleIn(this.db, caller, account, name)).names.length === 0) throw forbidden('Access denied');
-    const container = await store.findContainer(this.db, account, name);
+    let container = await store.findContainer(this.db, account, name);
+    if (!container && caller === account && HOME_CONTAINERS.includes(name)) container = await this.homeContainer(account, name);
     if (!container) throw notFound(`Container ${name} does not exist`);
     return container;
   }
@@ -264,10 +273,10 @@ export class PithosService {
   // ---- objects
 
   /** The current (or a given) version of an object as the caller may see it. */
-  async objectInfo(caller: string, path: ObjectPath, version?: number): Promise<ObjectView> {
+  async objectInfo(caller: string, path: ObjectPath, version?: number, options: { own?: boolean } = {}): Promise<ObjectView> {
     const { row, grant } = await this.readableVersion(caller, path, version, 'read',
       version === undefined ? `Object ${path.name} does not exist` : `Version ${version} of ${path.name} does not exist`);
-    const view = await this.views.of(row, userReader(caller));
+    const view = await this.views.of(row, userReader(caller), options.own);
     if (caller === path.account) {
       const sharing = formatSharing(await store.grantsOn(this.db, path.account, path.container, path.name));
       if (sharing) view.sharing = sharing;
@@ -364,6 +373,23 @@ export class PithosService {
   async deleteObject(caller: string, path: ObjectPath): Promise<void> {
     await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'write');
     await this.writer.delete(path);
+  }
+
+  /** Pithos' `DELETE ?delimiter=` on a container: deletes every object in it; the owner's alone. */
+  async emptyContainer(caller: string, account: string, container: string): Promise<void> {
+    if (caller !== account) throw forbidden('Access denied');
+    await this.requireContainer(account, container, caller);
+    await deleteUnder(this.db, this.writer, caller, { account, container, prefix: '' });
+  }
+
+  /**
+   * Pithos' `DELETE ?delimiter=` on an object: the object (404 if missing), then everything
+   * under `name + delimiter` that the caller may write.
+   */
+  async deleteFolder(caller: string, path: ObjectPath, delimiter: string): Promise<void> {
+    await this.deleteObject(caller, path);
+    const prefix = path.name.endsWith(delimiter) ? path.name : path.name + delimiter;
+    await deleteUnder(this.db, this.writer, caller, { account: path.account, container: path.container, prefix });
   }
 
   async checkWrite(caller: string, path: ObjectPath): Promise<void> {

@@ -260,6 +260,20 @@ export async function accountsSharingWith(ex: Executor, user: string, range: Nam
   return rows.map((r) => r.account);
 }
 
+/** When each account last changed: its own metadata or any of its containers (ISO times). */
+export async function accountsModifiedAt(ex: Executor, accounts: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (accounts.length === 0) return out;
+  const later = (account: string, time: string | null) => {
+    if (time && (out.get(account) ?? '') < time) out.set(account, time);
+  };
+  for (const r of await ex.selectFrom('pithos_accounts').select(['account', 'modified_at']).where('account', 'in', accounts).execute()) later(r.account, r.modified_at);
+  const containers = await ex.selectFrom('pithos_containers').select(['account', (eb) => eb.fn.max('modified_at').as('modified_at')])
+    .where('account', 'in', accounts).groupBy('account').execute();
+  for (const r of containers) later(r.account, r.modified_at as string | null);
+  return out;
+}
+
 export const publicToken = async (ex: Executor, account: string, container: string, name: string) =>
   (await ex.selectFrom('pithos_public').select('token').where('account', '=', account).where('container', '=', container).where('name', '=', name).executeTakeFirst())?.token;
 

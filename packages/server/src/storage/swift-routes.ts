@@ -7,26 +7,30 @@ import type { Authenticate } from '../http/auth.ts';
 import { ApiError, badRequest } from '../http/errors.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { BLOCK_HASH, BLOCK_SIZE } from '@oceanos/contract';
-import { CONTENT_TYPES, listingFormat, listOptions, MAX_LISTING, renderContainers, renderObjects, type Format } from './listing.ts';
+import { CONTENT_TYPES, listingFormat, listingTime, listOptions, MAX_LISTING, renderContainers, renderObjects, swiftJson, type Format } from './listing.ts';
 import { metadataFromHeaders, parseStoragePath, type Metadata } from './names.ts';
 import { objectRoutes, type ObjectContext } from './object-routes.ts';
 import { bodyChunks, smallBody } from './request-body.ts';
 import type { ContainerPolicy, PithosService } from './service.ts';
 import { header, httpDate, parseUntil, xTimestamp } from './swift-http.ts';
-import { bulkDelete } from './bulk-delete.ts';
+import { bulkDelete, renderSummary } from './bulk-delete.ts';
+import { accepted, swiftAnswerHooks, swiftErrors } from './swift-answers.ts';
 
 export interface SwiftDeps { pithos: PithosService; identity: IdentityService; authenticate: Authenticate; publicUrl(token: string): string }
 
 export const SWIFT_PREFIX = '/object-store/v1';
-const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'COPY', 'MOVE'];
+// PATCH is refused here rather than by the shared 405, to answer it in Swift's words.
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'COPY', 'MOVE', 'PATCH'];
+/** Swift's storage policy: one, under Swift's default name. */
+export const STORAGE_POLICY = 'Policy-0';
 
-/** The Swift error body: plain text, except Pithos' 409 list of missing blocks (JSON). */
-export const swiftFault = (e: ApiError) => (Array.isArray(e.data) ? e.data : e.message);
+export { swiftFault } from './swift-answers.ts';
 
 export function swiftRoutes(app: App, deps: SwiftDeps) {
   // Bodies are read by the handlers as streams, whatever their type.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  swiftAnswerHooks(app);
 
   const caller = async (request: FastifyRequest): Promise<string> => {
     // Pithos also takes the token as a query parameter (links in the web UI).
@@ -38,20 +42,25 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
 
   app.route({
     method: ['GET', 'HEAD'], url: '/', exposeHeadRoute: false,
-    async handler(request, reply) {
+    handler: (request, reply) => swiftErrors(request, reply, async () => {
       const user = await caller(request);
       const query = request.query as Record<string, string>;
       const accounts = await deps.pithos.sharingAccounts(user, { marker: query.marker || undefined, limit: Math.min(Number(query.limit) || MAX_LISTING, MAX_LISTING) });
       return sendListing(request, reply, (format) => {
-        if (format === 'json') return JSON.stringify(accounts.map((name) => ({ name })));
-        return accounts.length ? accounts.map((a) => `${a}\n`).join('') : null;
+        // Pithos: each account with when it last changed (kamaki's `sharer list` shows it).
+        if (format === 'json') return swiftJson(accounts.map((a) => ({ name: a.name, last_modified: listingTime(a.modifiedAt) })));
+        if (format === 'xml') {
+          const items = accounts.map((a) => `<account><name>${a.name}</name><last_modified>${listingTime(a.modifiedAt)}</last_modified></account>\n`);
+          return `<?xml version="1.0" encoding="UTF-8"?>\n<accounts>\n${items.join('')}</accounts>`;
+        }
+        return accounts.length ? accounts.map((a) => `${a.name}\n`).join('') : null;
       });
-    },
+    }),
   });
 
   app.route({
     method: METHODS, url: '/*', exposeHeadRoute: false,
-    async handler(request, reply) {
+    handler: (request, reply) => swiftErrors(request, reply, async () => {
       const rawPath = request.raw.url!.split('?')[0]!.slice(SWIFT_PREFIX.length + 1);
       const path = parseStoragePath(rawPath);
       const user = await caller(request);
@@ -60,29 +69,39 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
       if (path.object === undefined) return container(request, reply, user, path.account, path.container);
       const context: ObjectContext = { request, reply, caller: user, path: { account: path.account, container: path.container, name: path.object } };
       return objects(context);
-    },
+    }),
   });
 
   async function account(request: FastifyRequest, reply: FastifyReply, user: string, name: string) {
     const query = request.query as Record<string, string>;
     if ('bulk-delete' in query && (request.method === 'POST' || request.method === 'DELETE')) {
-      return reply.code(200).type('application/json').send(await bulkDelete(deps.pithos, user, name, await smallBody(request, 10 * 1024 * 1024)));
+      const summary = await bulkDelete(deps.pithos, user, name, await smallBody(request, 10 * 1024 * 1024));
+      const { type, body } = renderSummary(summary, header(request, 'accept'));
+      // A Buffer, so that Fastify adds no charset Swift does not send.
+      return reply.code(200).header('content-type', type).send(Buffer.from(body));
     }
     switch (request.method) {
       case 'HEAD':
       case 'GET': {
+        const options = listOptions(query);
         const info = await deps.pithos.accountInfo(user, name);
         if (!info.shared) {
+          const timestamp = xTimestamp(info.modifiedAt ?? new Date(0).toISOString());
           reply.headers({
             'x-account-container-count': info.containers, 'x-account-object-count': info.count, 'x-account-bytes-used': info.bytes,
-            'x-timestamp': xTimestamp(info.modifiedAt ?? new Date(0).toISOString()),
-            ...info.metadata,
+            'x-timestamp': timestamp, ...info.metadata,
           });
+          if (info.containers > 0) {
+            const policy = `x-account-storage-policy-${STORAGE_POLICY.toLowerCase()}`;
+            reply.headers({ [`${policy}-container-count`]: info.containers, [`${policy}-object-count`]: info.count, [`${policy}-bytes-used`]: info.bytes });
+          }
           if (info.quota !== undefined) reply.header('x-account-policy-quota', info.quota);
           for (const [group, members] of Object.entries(info.groups)) reply.header(`x-account-group-${group}`, members.join(','));
         }
+        reply.header('accept-ranges', 'bytes');
+        // 204, as Pithos answers and kamaki insists (Swift answers 200 for an account it has not stored yet).
         if (request.method === 'HEAD') return reply.code(204).send();
-        const rows = await deps.pithos.listContainers(user, name, listOptions(query));
+        const rows = await deps.pithos.listContainers(user, name, options);
         return sendListing(request, reply, (format) => renderContainers(name, rows, format));
       }
       case 'POST': {
@@ -92,7 +111,8 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
           groups[key.slice('x-account-group-'.length)] = String(value).split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
         }
         await deps.pithos.updateAccount(user, name, { ...metadataFromHeaders(request.headers, 'account'), groups });
-        return reply.code(204).send();
+        // Pithos (kamaki's `?update`) answers 202, Swift 204.
+        return reply.code('update' in query ? 202 : 204).send();
       }
       default:
         throw new ApiError('methodNotAllowed', `${request.method} is not allowed on an account`, undefined, { allow: 'GET, HEAD, POST' });
@@ -104,14 +124,16 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
     switch (request.method) {
       case 'PUT': {
         const created = await deps.pithos.putContainer(user, account, name, containerPolicy(request), metadataFromHeaders(request.headers, 'container'));
-        return reply.code(created ? 201 : 202).send();
+        return created ? reply.code(201).send() : accepted(reply);
       }
       case 'HEAD':
       case 'GET': {
+        const options = listOptions(query);
         const info = await deps.pithos.containerInfo(user, account, name);
         reply.headers({
           'x-container-block-size': BLOCK_SIZE, 'x-container-block-hash': BLOCK_HASH,
           'x-timestamp': xTimestamp(info.container.created_at), 'last-modified': httpDate(info.container.modified_at),
+          'accept-ranges': 'bytes', 'x-storage-policy': STORAGE_POLICY,
         });
         if (!info.shared) {
           reply.headers({
@@ -121,7 +143,7 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
           });
         }
         if (request.method === 'HEAD') return reply.code(204).send();
-        const rows = await deps.pithos.listObjects(user, account, name, { ...listOptions(query), shared: 'shared' in query, public: 'public' in query });
+        const rows = await deps.pithos.listObjects(user, account, name, { ...options, shared: 'shared' in query, public: 'public' in query });
         return sendListing(request, reply, (format) => renderObjects(name, rows, format));
       }
       case 'POST': {
@@ -131,11 +153,14 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
           return reply.code(202).type('application/json').send(JSON.stringify(hashes));
         }
         await deps.pithos.updateContainer(user, account, name, containerPolicy(request), metadataFromHeaders(request.headers, 'container'));
-        return reply.code(204).send();
+        // Pithos (kamaki's `?update`) answers 202, Swift 204.
+        return reply.code('update' in query ? 202 : 204).send();
       }
       case 'DELETE':
         // Pithos: with `until`, the container's history up to then is purged and it stays.
         if (query.until !== undefined) await deps.pithos.purgeHistory(user, { account, container: name }, parseUntil(query.until));
+        // Pithos: with `delimiter`, what the container holds is deleted and the container stays.
+        else if (query.delimiter !== undefined) await deps.pithos.emptyContainer(user, account, name);
         else await deps.pithos.deleteContainer(user, account, name);
         return reply.code(204).send();
       default:
