@@ -1,5 +1,6 @@
 // What commands print: tables for people, JSON (the API's own objects) for scripts.
 import Table from 'cli-table3';
+import { printable } from './terminal-text.ts';
 
 export type OutputFormat = 'table' | 'json';
 export type Cell = string | number | boolean | null | undefined;
@@ -12,7 +13,8 @@ export interface Io {
   stderrColumns?: number;
 }
 
-const cell = (value: Cell): string => (value === null || value === undefined || value === '' ? '-' : typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value));
+// Values come from the cloud, and other users name things: no escape sequence reaches the terminal.
+const cell = (value: Cell): string => (value === null || value === undefined || value === '' ? '-' : typeof value === 'boolean' ? (value ? 'yes' : 'no') : printable(String(value)));
 
 // No colours (they would end up in files and pipes) and no rules between rows.
 const STYLE = { head: [], border: [] };
@@ -23,9 +25,13 @@ export class Output {
 
   get json(): boolean { return this.format === 'json'; }
 
-  /** Rows under a header line; `data` is what JSON mode prints instead. */
-  table(head: string[], rows: Cell[][], data: unknown): void {
+  /**
+   * Rows under a header line; `data` is what JSON mode prints instead. Without rows, the
+   * sentence `empty` ("No servers.") instead of a frame with nothing in it.
+   */
+  table(head: string[], rows: Cell[][], data: unknown, empty = 'Nothing to list.'): void {
     if (this.json) return this.printJson(data);
+    if (rows.length === 0) return this.io.stdout(`${empty}\n`);
     const table = new Table({ head, style: STYLE, chars: CHARS });
     table.push(...rows.map((row) => row.map(cell)));
     // cli-table3 rules either every row or none; only the header's is wanted.

@@ -1,13 +1,13 @@
 // `oceanos container ...` and `oceanos file ...` as processes against a real control plane.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OceanosClient } from '@oceanos/sdk';
 import { ADMIN_PASSWORD, startTestCloud, type TestCloud } from '../../sdk/test/test-cloud.ts';
-import { isolatedEnv, ok, okJson, removeHomes, runCli } from './run-cli.ts';
+import { fails, isolatedEnv, ok, okJson, removeHomes, runCli } from './run-cli.ts';
 
 const MiB = 1024 * 1024;
 const work = mkdtempSync(join(tmpdir(), 'oceanos-cli-file-'));
@@ -25,6 +25,7 @@ before(async () => {
 });
 after(async () => {
   removeHomes();
+  rmSync(work, { recursive: true, force: true });
   await cloud.close();
 });
 
@@ -51,6 +52,7 @@ test('container create, list, info and delete', async () => {
   assert.deepEqual([info.versioning, info.objectCount, info.blockSize], ['none', 0, 4 * MiB]);
   assert.match(await ok(['container', 'info', 'photos'], env), /Versioning\s+│ none/);
   assert.match(await ok(['container', 'list'], env), /│ photos\s+│ 0\s+│ 0 B\s+│/);
+  assert.equal(await ok(['file', 'list', '/photos/'], env), 'No objects in /photos/.\n', 'a sentence, not an empty frame');
   const bad = await runCli(['container', 'create', 'x', '--versioning', 'sometimes'], env);
   assert.equal(bad.code, 2);
   await ok(['container', 'delete', 'photos'], env);
@@ -185,4 +187,11 @@ test('file purge and container purge drop old versions and give their space back
   assert.equal((await carol.storage.getObject('history', 'other')).toString(), 'bb');
   const bad = await runCli(['file', 'purge', '/history/doc', '--before', 'yesterday-ish'], env);
   assert.equal(bad.code, 2);
+});
+
+test('an upload to a missing container says that it is missing and how to create it', async () => {
+  writeFileSync(at('note.txt'), 'note');
+  assert.equal(await fails(['file', 'upload', at('note.txt'), '/nowhere/'], env),
+    'oceanos: container "nowhere" does not exist: create it with `oceanos container create nowhere` (or write to the default container "pithos")\n');
+  assert.deepEqual((await okJson<{ name: string }[]>(['container', 'list'], env)).filter((c) => c.name === 'nowhere'), [], 'not created behind the user\'s back');
 });

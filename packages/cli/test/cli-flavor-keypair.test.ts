@@ -98,22 +98,29 @@ test('keypair upload from a file and from ~/.ssh, list, info, delete', async () 
 
 test('keypair generate writes the private key with mode 0600 and never over a file', async () => {
   const out = join(gina.HOME!, 'gen.pem');
-  const message = await ok(['keypair', 'generate', 'gen', '--private-key-out', out], gina);
+  const message = await ok(['keypair', 'generate', 'gen', '--private-key-file', out], gina);
   assert.match(message, new RegExp(`^Generated key pair gen \\(\\S+\\); its private key is in ${out.replace(/[.]/g, '\\.')}\n$`));
   assert.match(readFileSync(out, 'utf8'), /^-----BEGIN [A-Z ]*PRIVATE KEY-----/);
   assert.equal(statSync(out).mode & 0o777, 0o600);
 
-  assert.equal(await fails(['keypair', 'generate', 'gen2', '--private-key-out', out], gina), `oceanos: ${out} exists already: not overwriting it\n`);
+  assert.equal(await fails(['keypair', 'generate', 'gen2', '--private-key-file', out], gina), `oceanos: ${out} exists already: not overwriting it\n`);
   const names = (await okJson<{ name: string }[]>(['keypair', 'list'], gina)).map((k) => k.name);
   assert.deepEqual(names, ['gen'], 'no key pair made when the file is refused');
 
   const taken = join(gina.HOME!, 'taken.pem');
-  await fails(['keypair', 'generate', 'gen', '--private-key-out', taken], gina);
+  await fails(['keypair', 'generate', 'gen', '--private-key-file', taken], gina);
   assert.equal(existsSync(taken), false, 'the file made for a refused key pair is removed');
 
-  const printed = await runCli(['keypair', 'generate', 'printed'], gina);
+  // By default the key goes to a new file in ~/.ssh, never to the terminal.
+  const byDefault = await ok(['keypair', 'generate', 'default'], gina);
+  const defaultFile = join(gina.HOME!, '.ssh', 'oceanos-default');
+  assert.equal(byDefault, `Generated key pair default (${/\((\S+)\)/.exec(byDefault)![1]}); its private key is in ${defaultFile}\n`);
+  assert.match(readFileSync(defaultFile, 'utf8'), /^-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+  assert.equal(statSync(defaultFile).mode & 0o777, 0o600);
+
+  const printed = await runCli(['keypair', 'generate', 'printed', '--private-key-file', '-'], gina);
   assert.equal(printed.code, 0, printed.stderr);
   assert.match(printed.stdout, /^-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*-----END [A-Z ]*PRIVATE KEY-----\n$/);
   assert.match(printed.stderr, /^Generated key pair printed \(\S+\); its private key is kept nowhere else\n$/);
-  await Promise.all(['gen', 'printed'].map((n) => ok(['keypair', 'delete', n], gina)));
+  await Promise.all(['gen', 'default', 'printed'].map((n) => ok(['keypair', 'delete', n], gina)));
 });

@@ -68,6 +68,14 @@ test('a server from create --wait to delete --wait: info, modify, shutdown, resi
 
   assert.match(await ok(['server', 'console', '--log', 'www'], hugo), /\S/);
   assert.equal((await ok(['server', 'console', '--log', '--lines', '1', 'www'], hugo)).trim().split('\n').length, 1);
+  // What a real guest prints: a cursor position query (the terminal would type its answer) and colours.
+  const fake = cloud.plane.backend as unknown as { vm(id: string): { console: Buffer[] } };
+  fake.vm(created.id).console.push(Buffer.from('\x1b[6n\x1b[1;31mred\x1b[0m bell\x07\r\n'));
+  const shown = await ok(['server', 'console', '--log', 'www'], hugo);
+  assert.match(shown, /\nred bell\\x07\n$/);
+  assert.doesNotMatch(shown, /[\x1b\r]/);
+  assert.match(await ok(['server', 'console', '--log', '--raw', 'www'], hugo), /\x1b\[6n\x1b\[1;31mred\x1b\[0m bell\x07\r\n$/);
+  assert.match((await okJson(['server', 'console', '--log', 'www'], hugo)).output, /\x1b\[6n/, 'JSON keeps the text as the API gave it');
   // The fake backend has no screen (the qemu backend's console URL is tested with `openstack console url show`).
   assert.match(await fails(['server', 'console', 'www'], hugo), /Conflict \(409\): The compute backend \(fake\) does not serve graphical consoles/);
 
@@ -92,6 +100,7 @@ test('bad input is a clear error, not a request', async () => {
   assert.match(await fails(['server', 'list', '--since', 'yesterday'], hugo, 2), /--since/);
   assert.match(await fails(['server', 'start', 'no-such-server'], hugo), /no-such-server/);
   assert.deepEqual(await okJson(['server', 'list', '--name', '^x$'], hugo), []);
+  assert.match(await ok(['server', 'list', '--name', '^x$'], hugo), /^No servers \(create one with: oceanos server create .*\)\.\n$/);
 });
 
 test('admin reconcile servers reports an orphan VM and destroys it with --fix; users may not', async () => {

@@ -39,6 +39,6 @@ export function registerAdminQuotaCommands(admin: CommandUnknownOpts, ctx: Conte
       const names = new Map(users.map((u) => [u.id, u.name]));
       const rows: Cell[][] = Object.entries(quotas).flatMap(([id, report]) =>
         quotaRows(report, resources, opts.resource).map((row) => [names.get(id) ?? id, ...row]));
-      ctx.output.table(['User', ...QUOTA_HEAD], rows, quotas);
+      ctx.output.table(['User', ...QUOTA_HEAD], rows, quotas, 'No quotas.');
     });
 }

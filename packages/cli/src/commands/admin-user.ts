@@ -41,7 +41,7 @@ export function registerAdminUserCommands(admin: CommandUnknownOpts, ctx: Contex
     .action(async () => {
       const list = await (await ctx.client()).users.list();
       const rows = list.map((u) => [u.id, u.name, u.display_name, u.email, u.enabled, u.is_admin]);
-      ctx.output.table(['ID', 'Name', 'Display name', 'Email', 'Enabled', 'Admin'], rows, list);
+      ctx.output.table(['ID', 'Name', 'Display name', 'Email', 'Enabled', 'Admin'], rows, list, 'No users.');
     });
 
   users.command('show').description('show one user')

@@ -34,7 +34,7 @@ export function registerConfigCommands(program: CommandUnknownOpts, ctx: Context
   config.command('list').description('list every configuration key')
     .action(() => {
       const entries = ctx.config.entries();
-      ctx.output.table(['Key', 'Value'], entries.map(([k, v]) => [k, mask(k, v)]), Object.fromEntries(entries));
+      ctx.output.table(['Key', 'Value'], entries.map(([k, v]) => [k, mask(k, v)]), Object.fromEntries(entries), `No configuration yet (${ctx.config.path}).`);
     });
 
   config.command('use').description('make a cloud the default (commands without --cloud use it); without a name, list the clouds')
@@ -45,7 +45,7 @@ export function registerConfigCommands(program: CommandUnknownOpts, ctx: Context
         const current = ctx.cloudName();
         const rows = clouds.map((c) => [c === current ? `* ${c}` : `  ${c}`, ctx.config.get(`cloud.${c}.url`), ctx.config.get(`cloud.${c}.user`)]);
         const data = clouds.map((c) => ({ name: c, url: ctx.config.get(`cloud.${c}.url`), user: ctx.config.get(`cloud.${c}.user`), current: c === current }));
-        ctx.output.table(['Cloud', 'URL', 'User'], rows, data);
+        ctx.output.table(['Cloud', 'URL', 'User'], rows, data, 'No clouds configured: oceanos user authenticate --name NAME makes one.');
         return;
       }
       if (!clouds.includes(name)) {

@@ -2,6 +2,7 @@
 import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Context } from '../context.ts';
 import { formatQuantity } from '../quantity.ts';
+import { utcTime } from '../terminal-text.ts';
 import { timeOption } from '../time-option.ts';
 
 const size = (n: number) => formatQuantity(n, 'bytes');
@@ -21,7 +22,7 @@ export function registerContainerCommands(program: CommandUnknownOpts, ctx: Cont
   container.command('list').description('list your containers')
     .action(async () => {
       const list = await (await ctx.client()).storage.listContainers();
-      ctx.output.table(['Name', 'Objects', 'Size', 'Modified'], list.map((c) => [c.name, c.count, size(c.bytes), c.last_modified]), list);
+      ctx.output.table(['Name', 'Objects', 'Size', 'Modified'], list.map((c) => [c.name, c.count, size(c.bytes), utcTime(c.last_modified)]), list, 'No containers (create one with: oceanos container create NAME).');
     });
 
   container.command('info').description("show a container's usage, policy and metadata")
@@ -35,7 +36,7 @@ export function registerContainerCommands(program: CommandUnknownOpts, ctx: Cont
         ['Versioning', info.versioning],
         ['Block size', info.blockSize === undefined ? undefined : size(info.blockSize)],
         ['Block hash', info.blockHash],
-        ['Created', info.timestamp === undefined ? undefined : new Date(info.timestamp * 1000).toISOString()],
+        ['Created', info.timestamp === undefined ? undefined : utcTime(new Date(info.timestamp * 1000).toISOString())],
         ...Object.entries(info.meta).map(([k, v]): [string, string] => [`Meta ${k}`, v]),
       ], info);
     });

@@ -2,6 +2,7 @@
 import { posix } from 'node:path';
 import { ApiError, type StorageApi } from '@oceanos/sdk';
 import { DEFAULT_CONTAINER, targetName, type RemotePath } from '../remote-path.ts';
+import { CliError } from '../usage-error.ts';
 
 /** The content type of folder markers (Pithos, kamaki and the web UI agree on it). */
 export const DIRECTORY_TYPE = 'application/directory';
@@ -31,8 +32,14 @@ export async function resolveTarget(storage: StorageApi, target: RemotePath, sou
 
 /**
  * Synnefo gives every account a `pithos` container; here the first write into the default
- * container creates it. Other containers are created explicitly (`oceanos container create`).
+ * container creates it. Other containers are created explicitly (`oceanos container create`):
+ * CliError saying so if `container` does not exist, where the API's 404 would not say which
+ * of container and object is missing.
  */
-export async function ensureDefaultContainer(storage: StorageApi, container: string): Promise<void> {
-  if (container === DEFAULT_CONTAINER) await storage.createContainer(container);
+export async function ensureContainer(storage: StorageApi, container: string): Promise<void> {
+  if (container === DEFAULT_CONTAINER) {
+    await storage.createContainer(container);
+  } else if ((await unless404(storage.containerInfo(container))) === undefined) {
+    throw new CliError(`container "${container}" does not exist: create it with \`oceanos container create ${container}\` (or write to the default container "${DEFAULT_CONTAINER}")`);
+  }
 }

@@ -10,7 +10,7 @@ import { ProgressBar } from '../progress-bar.ts';
 import { formatQuantity } from '../quantity.ts';
 import { DEFAULT_CONTAINER, localRelative, objectOf, parseRemotePath, showPath } from '../remote-path.ts';
 import { CliError, UsageError } from '../usage-error.ts';
-import { CONTAINER_HELP, DIRECTORY_TYPE, ensureDefaultContainer, resolveTarget, unless404 } from './file-shared.ts';
+import { CONTAINER_HELP, DIRECTORY_TYPE, ensureContainer, resolveTarget, unless404 } from './file-shared.ts';
 
 const size = (n: number) => formatQuantity(n, 'bytes');
 
@@ -64,7 +64,7 @@ export function registerFileTransferCommands(file: CommandUnknownOpts, ctx: Cont
       if (info.isDirectory() && !opts.recursive) throw new UsageError(`${local} is a directory: use -r to upload it with its contents`);
       const storage = (await ctx.client()).storage;
       const remote = parseRemotePath(remoteText ?? '', opts.container);
-      await ensureDefaultContainer(storage, remote.container);
+      await ensureContainer(storage, remote.container);
       const root = await resolveTarget(storage, remote, basename(resolve(local)));
       const upload = (path: string, name: string) => withProgress(ctx, opts.progress, basename(path), (onProgress) =>
         storage.uploadFile(path, remote.container, name, { contentType: opts.contentType, concurrency, onProgress }));

@@ -5,9 +5,10 @@ import { ApiError, isSubdir, type ObjectInfo } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import { formatQuantity } from '../quantity.ts';
 import { DEFAULT_CONTAINER, objectOf, parseRemotePath, showPath } from '../remote-path.ts';
+import { utcTime } from '../terminal-text.ts';
 import { timeOption } from '../time-option.ts';
 import { UsageError } from '../usage-error.ts';
-import { CONTAINER_HELP, ensureDefaultContainer, resolveTarget } from './file-shared.ts';
+import { CONTAINER_HELP, ensureContainer, resolveTarget } from './file-shared.ts';
 import { registerFileTransferCommands } from './file-transfer.ts';
 
 const PATHS_HELP = `
@@ -22,7 +23,7 @@ function showObject(ctx: Context, info: ObjectInfo): void {
     ['Path', showPath(info)],
     ['Size', `${size(info.bytes)} (${info.bytes} bytes)`],
     ['Type', info.contentType],
-    ['Modified', info.lastModified],
+    ['Modified', utcTime(info.lastModified)],
     ['MD5', info.etag],
     ['Hash', info.hash],
     ['UUID', info.uuid],
@@ -51,8 +52,8 @@ export function registerFileCommands(program: CommandUnknownOpts, ctx: Context):
       if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError(`invalid --limit: ${opts.limit} (expected a positive whole number)`);
       const prefix = path.name + (opts.prefix ?? '');
       const entries = await (await ctx.client()).storage.listObjects(path.container, { prefix: prefix || undefined, delimiter: opts.delimiter, limit });
-      const rows = entries.map((e) => (isSubdir(e) ? [e.subdir, null, 'folder', null] : [e.name, size(e.bytes), e.content_type, e.last_modified]));
-      ctx.output.table(['Name', 'Size', 'Type', 'Modified'], rows, entries);
+      const rows = entries.map((e) => (isSubdir(e) ? [e.subdir, null, 'folder', null] : [e.name, size(e.bytes), e.content_type, utcTime(e.last_modified)]));
+      ctx.output.table(['Name', 'Size', 'Type', 'Modified'], rows, entries, `No objects in ${showPath({ container: path.container, name: prefix })}.`);
     });
 
   file.command('info').description("show an object's size, type, hashes, sharing, public link and metadata")
@@ -119,7 +120,7 @@ export function registerFileCommands(program: CommandUnknownOpts, ctx: Context):
     .action(async (pathText, opts) => {
       const path = objectOf(pathText, opts.container);
       const storage = (await ctx.client()).storage;
-      await ensureDefaultContainer(storage, path.container);
+      await ensureContainer(storage, path.container);
       await storage.createFolder(path.container, path.name);
       ctx.output.message(`Created folder ${showPath(path)}`);
     });

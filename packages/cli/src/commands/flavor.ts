@@ -11,11 +11,12 @@ export function registerFlavorCommands(program: CommandUnknownOpts, ctx: Context
     .option('-l, --detail', 'show the swap, ephemeral disk and whether it is disabled too')
     .action(async (opts) => {
       const flavors = await (await ctx.client()).flavors.list();
-      if (!opts.detail) return ctx.output.table(['ID', 'Name', 'vCPUs', 'RAM', 'Disk'], flavors.map((f) => flavorRow(f).slice(0, 5)), flavors);
+      if (!opts.detail) return ctx.output.table(['ID', 'Name', 'vCPUs', 'RAM', 'Disk'], flavors.map((f) => flavorRow(f).slice(0, 5)), flavors, 'No flavors.');
       ctx.output.table(
         [...FLAVOR_HEAD, 'Swap', 'Ephemeral', 'Disabled'],
         flavors.map((f) => [...flavorRow(f), f.swap === '' ? 0 : f.swap, f['OS-FLV-EXT-DATA:ephemeral'], f['OS-FLV-DISABLED:disabled']]),
         flavors,
+        'No flavors.',
       );
     });
 

@@ -4,11 +4,12 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { ImageMember } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
+import { utcTime } from '../terminal-text.ts';
 
 export function registerImageMemberCommands(image: CommandUnknownOpts, ctx: Context): void {
   const members = image.command('members').description('users an image is shared with');
   const table = (list: ImageMember[]) =>
-    ctx.output.table(['Member', 'Status', 'Created', 'Updated'], list.map((m) => [m.member_id, m.status, m.created_at, m.updated_at]), list);
+    ctx.output.table(['Member', 'Status', 'Created', 'Updated'], list.map((m) => [m.member_id, m.status, utcTime(m.created_at), utcTime(m.updated_at)]), list, 'No members: the image is shared with nobody.');
 
   members.command('list').description("the image's members (yours only, if you are one)")
     .argument('<image>', 'id or name')

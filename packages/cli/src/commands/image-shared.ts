@@ -4,6 +4,7 @@ import { Option, type Command, type OptionValues } from '@commander-js/extra-typ
 import { imageProperties, parseLocation, type Image, type RegisterOptions, type Visibility } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import { formatQuantity, parseQuantity } from '../quantity.ts';
+import { utcTime } from '../terminal-text.ts';
 import { UsageError } from '../usage-error.ts';
 
 /** Images uploaded by the CLI go to this container unless told otherwise. */
@@ -103,8 +104,8 @@ export function showImage(ctx: Context, image: Image, location: string | null, a
     ['Min disk', `${image.min_disk} GiB`],
     ['Min RAM', `${image.min_ram} MiB`],
     ['Tags', image.tags.join(', ')],
-    ['Created', image.created_at],
-    ['Updated', image.updated_at],
+    ['Created', utcTime(image.created_at)],
+    ['Updated', utcTime(image.updated_at)],
     ...Object.entries(imageProperties(image)).map(([k, v]): [string, string] => [`Property ${k}`, v]),
   ], { ...image, location });
 }

@@ -36,7 +36,7 @@ export function registerImageCommands(program: CommandUnknownOpts, ctx: Context)
       // Properties are filtered here: the server matches their names exactly, and their case varies.
       const images = (await client.images.list({ name: opts.name, owner: opts.owner, visibility, memberStatus: opts.pending ? 'pending' : undefined }))
         .filter((i) => hasProperties(i, wanted));
-      ctx.output.table(['ID', 'Name', 'Status', 'Size', 'Visibility'], images.map((i) => [i.id, i.name, i.status, size(i.size), i.visibility]), images);
+      ctx.output.table(['ID', 'Name', 'Status', 'Size', 'Visibility'], images.map((i) => [i.id, i.name, i.status, size(i.size), i.visibility]), images, 'No images.');
     });
 
   image.command('info').description('show every field of an image, its file and its properties')

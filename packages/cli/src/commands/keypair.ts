@@ -1,10 +1,11 @@
 // `oceanos keypair list|info|upload|generate|delete`: SSH keys put into servers at first boot.
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Keypair } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
+import { utcTime } from '../terminal-text.ts';
 import { CliError } from '../usage-error.ts';
 
 function showKeypair(ctx: Context, keypair: Keypair): void {
@@ -13,7 +14,7 @@ function showKeypair(ctx: Context, keypair: Keypair): void {
     ['Type', keypair.type],
     ['Fingerprint', keypair.fingerprint],
     ['Public key', keypair.public_key.trim()],
-    ['Created', keypair.created_at],
+    ['Created', utcTime(keypair.created_at)],
   ], keypair);
 }
 
@@ -29,6 +30,13 @@ function readPublicKey(ctx: Context, file: string | undefined): { path: string; 
     }
   }
   throw new CliError(`no public key found (looked for ${candidates.join(' and ')}): pass --public-key FILE`);
+}
+
+/** ~/.ssh/oceanos-NAME, making ~/.ssh (mode 0700, as ssh wants it) if there is none. */
+function defaultKeyFile(ctx: Context, name: string): string {
+  const dir = join(ctx.env.HOME || homedir(), '.ssh');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return join(dir, `oceanos-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
 }
 
 /**
@@ -63,7 +71,7 @@ export function registerKeypairCommands(program: CommandUnknownOpts, ctx: Contex
   keypair.command('list').description('list your key pairs')
     .action(async () => {
       const keypairs = await (await ctx.client()).keypairs.list();
-      ctx.output.table(['Name', 'Type', 'Fingerprint'], keypairs.map((k) => [k.name, k.type, k.fingerprint]), keypairs);
+      ctx.output.table(['Name', 'Type', 'Fingerprint'], keypairs.map((k) => [k.name, k.type, k.fingerprint]), keypairs, 'No key pairs (add one with: oceanos keypair upload NAME or oceanos keypair generate NAME).');
     });
 
   keypair.command('info').description('show a key pair with its public key')
@@ -78,11 +86,12 @@ export function registerKeypairCommands(program: CommandUnknownOpts, ctx: Contex
       showKeypair(ctx, await (await ctx.client()).keypairs.upload(name, key));
     });
 
-  keypair.command('generate').description('have the cloud make a key pair; the private key is shown (or written) once, and kept nowhere')
+  keypair.command('generate').description('have the cloud make a key pair; its private key is written once to a new file (mode 0600) and kept nowhere else')
     .argument('<name>')
-    .option('--private-key-out <file>', 'write the private key to this new file (mode 0600) instead of printing it')
+    .option('--private-key-file <file>', 'the new file for the private key, or - to print it on stdout (default: ~/.ssh/oceanos-NAME)')
     .action(async (name, opts) => {
-      const out = opts.privateKeyOut;
+      const toStdout = opts.privateKeyFile === '-';
+      const out = toStdout ? undefined : opts.privateKeyFile ?? defaultKeyFile(ctx, name);
       const fd = out === undefined ? undefined : openKeyFile(out);
       const client = await ctx.client().catch((error: unknown) => abandon(fd, out, error));
       const made = await client.keypairs.generate(name).catch((error: unknown) => abandon(fd, out, error));

@@ -28,6 +28,6 @@ export function registerQuotaCommands(program: CommandUnknownOpts, ctx: Context)
     .action(async (opts) => {
       const client = await ctx.client();
       const [report, resources] = await Promise.all([client.account.quotas(), client.account.resources()]);
-      ctx.output.table(QUOTA_HEAD, quotaRows(report, resources, opts.resource), report);
+      ctx.output.table(QUOTA_HEAD, quotaRows(report, resources, opts.resource), report, 'No quotas.');
     });
 }

@@ -4,6 +4,7 @@ import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { OceanosClient, Server, ServerStatus } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import { parseQuantity } from '../quantity.ts';
+import { printable } from '../terminal-text.ts';
 import { CliError } from '../usage-error.ts';
 import { findFlavor, findServer, labelled } from './server-shared.ts';
 import { timeoutMsOf, timeoutOption, waitForServers } from './server-wait.ts';
@@ -119,6 +120,7 @@ export function registerServerActionCommands(server: CommandUnknownOpts, ctx: Co
     .argument('<server>', 'id or name')
     .option('--log', 'print the serial console output instead')
     .option('--lines <n>', 'with --log: only the last N lines')
+    .option('--raw', 'with --log: print the output as the guest wrote it, terminal escape sequences included')
     .action(async (nameOrId, opts) => {
       const lines = opts.lines === undefined ? undefined : parseQuantity(opts.lines, null, '--lines');
       const client = await ctx.client();
@@ -129,7 +131,10 @@ export function registerServerActionCommands(server: CommandUnknownOpts, ctx: Co
         return;
       }
       const output = await client.servers.consoleOutput(found.id, lines);
-      if (ctx.output.json) ctx.output.message('', { output });
-      else ctx.io.stdout(output.endsWith('\n') || output === '' ? output : `${output}\n`);
+      if (ctx.output.json) return ctx.output.message('', { output });
+      // The API returns the bytes as they are (as Nova does); a guest's escape sequences would
+      // drive this terminal (ESC[6n makes it type a reply), so they are dropped unless --raw.
+      const text = opts.raw ? output : printable(output);
+      ctx.io.stdout(text.endsWith('\n') || text === '' ? text : `${text}\n`);
     });
 }

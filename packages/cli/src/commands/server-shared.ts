@@ -3,6 +3,7 @@
 import { AmbiguousNameError, type Flavor, type OceanosClient, type Server } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import type { Cell } from '../output.ts';
+import { utcTime } from '../terminal-text.ts';
 import { UsageError } from '../usage-error.ts';
 
 export const SERVER_HELP = `
@@ -64,10 +65,10 @@ export async function showServer(ctx: Context, client: OceanosClient, server: Se
     ['Addresses', Object.entries(server.addresses).map(([net, addrs]) => `${net}: ${addrs.map((a) => a.addr).join(' ')}`).join('; ')],
     ['Project', server.tenant_id],
     ['User', server.user_id],
-    ['Created', server.created],
-    ['Updated', server.updated],
-    ['Launched', server['OS-SRV-USG:launched_at']],
-    ['Fault', server.fault ? `${server.fault.message} (${server.fault.code}, ${server.fault.created})` : undefined],
+    ['Created', utcTime(server.created)],
+    ['Updated', utcTime(server.updated)],
+    ['Launched', utcTime(server['OS-SRV-USG:launched_at'])],
+    ['Fault', server.fault ? `${server.fault.message} (${server.fault.code}, ${utcTime(server.fault.created)})` : undefined],
   ], server);
 }
 

@@ -4,6 +4,7 @@ import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { SERVER_STATUSES, type ServerStatus } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import { parseQuantity } from '../quantity.ts';
+import { utcTime } from '../terminal-text.ts';
 import { CliError, UsageError } from '../usage-error.ts';
 import { collect, parseProperties } from './image-shared.ts';
 import { registerServerActionCommands } from './server-actions.ts';
@@ -16,6 +17,8 @@ function isoTime(text: string): string {
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(Date.parse(text))) throw new UsageError(`invalid --since: ${JSON.stringify(text)} (expected an ISO 8601 time such as 2026-01-31T12:00:00Z)`);
   return text;
 }
+
+const NO_SERVERS = 'No servers (create one with: oceanos server create --name NAME --flavor FLAVOR --image IMAGE).';
 
 export function registerServerCommands(program: CommandUnknownOpts, ctx: Context): void {
   const server = program.command('server').description('servers (virtual machines): create, list, start, stop, delete them')
@@ -34,14 +37,15 @@ export function registerServerCommands(program: CommandUnknownOpts, ctx: Context
       const servers = await client.servers.listDetail({ name: opts.name, status: opts.status as ServerStatus | undefined, changesSince, limit });
       // JSON mode prints the servers as they are, names looked up or not.
       if (!opts.detail || ctx.output.json) {
-        ctx.output.table(['ID', 'Name', 'Status'], servers.map((s) => [s.id, s.name, s.status]), servers);
+        ctx.output.table(['ID', 'Name', 'Status'], servers.map((s) => [s.id, s.name, s.status]), servers, NO_SERVERS);
         return;
       }
       const names = await namesOf(client);
       ctx.output.table(
         ['ID', 'Name', 'Status', 'Task', 'Flavor', 'Image', 'Key pair', 'Created'],
-        servers.map((s) => [s.id, s.name, s.status, s['OS-EXT-STS:task_state'], names.flavor(s.flavor.id), imageId(s) && names.image(imageId(s)), s.key_name, s.created]),
+        servers.map((s) => [s.id, s.name, s.status, s['OS-EXT-STS:task_state'], names.flavor(s.flavor.id), imageId(s) && names.image(imageId(s)), s.key_name, utcTime(s.created)]),
         servers,
+        NO_SERVERS,
       );
     });
 

@@ -3,6 +3,7 @@ import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Session } from '@oceanos/sdk';
 import { isCloudName } from '../config-file.ts';
 import type { Context } from '../context.ts';
+import { utcTime } from '../terminal-text.ts';
 import { UsageError } from '../usage-error.ts';
 
 function showSession(ctx: Context, session: Session): void {
@@ -11,8 +12,8 @@ function showSession(ctx: Context, session: Session): void {
     ['User ID', session.user.id],
     ['Project', session.project ? `${session.project.name} (${session.project.id})` : 'none (unscoped token)'],
     ['Roles', session.roles.map((r) => r.name).join(', ')],
-    ['Issued', session.issuedAt],
-    ['Expires', session.expiresAt],
+    ['Issued', utcTime(session.issuedAt)],
+    ['Expires', utcTime(session.expiresAt)],
   ], { id: session.token, ...session.raw });
 }
 
@@ -56,7 +57,7 @@ export function registerUserCommands(program: CommandUnknownOpts, ctx: Context):
         ['Enabled', me.enabled],
         ['Default project', me.default_project_id],
         ['Token project', session.project?.name ?? 'none (unscoped token)'],
-        ['Token expires', session.expiresAt],
+        ['Token expires', utcTime(session.expiresAt)],
       ], { user: me, token: session.raw });
     });
 
@@ -70,7 +71,7 @@ export function registerUserCommands(program: CommandUnknownOpts, ctx: Context):
       ctx.output.record([
         ['User ID', renewed.userId],
         ['Project', renewed.projectId],
-        ['Expires', renewed.expiresAt],
+        ['Expires', utcTime(renewed.expiresAt)],
         ...(stored ? [] : [['Token', renewed.token] as [string, string]]),
       ], renewed.raw);
       ctx.output.message(`Every earlier token of yours is revoked.${cloud ? ` The new one is stored for cloud "${cloud}".` : ''}`);
