@@ -33,6 +33,12 @@ export interface QemuBackendOptions {
 
 /** How long QEMU gets to exit after QMP quit (or SIGTERM) before SIGKILL. */
 const QUIT_GRACE_MS = 5_000;
+/**
+ * How often a stop presses the power button again while the guest runs (Nova re-sends its
+ * ACPI shutdown every shutdown_retry_interval, 10 s): a guest that is still booting loses the
+ * presses that come before its ACPI driver and handler are up. Short, as a boot under TCG is.
+ */
+export const POWER_BUTTON_REPEAT_MS = 2_000;
 /** A unix socket address holds 107 bytes, and vmsDir/<uuid>/serial.sock must fit in one. */
 const MAX_VMS_DIR_BYTES = 107 - '/00000000-0000-0000-0000-000000000000/serial.sock'.length;
 
@@ -191,23 +197,52 @@ export class QemuBackend implements Backend {
     if (dir.runningPid() === null) await this.launch(dir, spec);
   }
 
-  /** ACPI power button; if the guest is still up after `timeoutMs`, QMP quit; if QEMU is still there, SIGKILL. */
+  /**
+   * Presses the ACPI power button until the guest powers off; if it still runs after
+   * `timeoutMs`, QMP quit; if QEMU is still there, SIGKILL.
+   */
   private async stopVm(dir: VmDir, timeoutMs: number): Promise<void> {
     await this.existing(dir);
     const pid = dir.runningPid();
     if (pid === null) return;
+    const log = this.options.logger?.child({ vm: dir.id });
     const qmp = await QmpClient.connect(dir.qmp).catch((error: Error) => {
-      this.options.logger?.warn({ vm: dir.id, err: error.message }, 'qemu backend: no QMP, stopping QEMU without asking the guest');
+      log?.warn({ err: error.message }, 'qemu backend: no QMP, stopping QEMU without asking the guest');
       return null;
     });
     try {
-      const asked = await qmp?.systemPowerdown().then(() => true, () => false);
-      if (asked && await exited(pid, dir.id, timeoutMs)) return;
+      if (qmp && await this.pressPowerButton(qmp, pid, dir.id, timeoutMs, log)) return;
       if (qmp) await qmp.quit().catch(() => {});
       else signalVm(pid, dir.id, 'SIGTERM');
       if (!(await exited(pid, dir.id, QUIT_GRACE_MS))) await killVm(pid, dir.id);
     } finally {
       qmp?.close();
+    }
+  }
+
+  /**
+   * Presses the power button every POWER_BUTTON_REPEAT_MS until QEMU `pid` exits (true), or
+   * until `timeoutMs` has passed or QEMU refuses a press (false). QEMU drops a press while the
+   * guest has not enabled the button (firmware, boot loader, a kernel whose button driver is
+   * not loaded yet), and the guest one that comes before its handler runs (acpid, logind):
+   * a stop soon after a start or reboot needs a later press, which the guest can hear.
+   */
+  private async pressPowerButton(qmp: QmpClient, pid: number, id: string, timeoutMs: number, log: Logger | undefined): Promise<boolean> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    for (let presses = 1; ; presses++) {
+      if (!(await qmp.systemPowerdown().then(() => true, () => false))) return false;
+      if (await exited(pid, id, Math.min(POWER_BUTTON_REPEAT_MS, deadline - Date.now()))) {
+        if (presses > 1) log?.info({ presses, ms: Date.now() - started }, 'qemu backend: the guest powered off after the power button was pressed again');
+        return true;
+      }
+      if (Date.now() >= deadline) {
+        log?.warn({ presses, timeoutMs }, 'qemu backend: the guest did not power off in time after the power button; stopping QEMU');
+        return false;
+      }
+      if (presses === 1) {
+        log?.info({ everyMs: POWER_BUTTON_REPEAT_MS, timeoutMs }, 'qemu backend: the guest still runs after the power button (a booting guest ignores it until its ACPI handler runs); pressing it again until the stop times out');
+      }
     }
   }
 
