@@ -41,3 +41,9 @@ it('rejects bad files and addresses with a clear message', () => {
   assert.throws(() => loadConfig({ listen: 'localhost', env: {} }), /Invalid listen address/);
   assert.throws(() => loadConfig({ listen: 'localhost:99999', env: {} }), /Invalid listen address/);
 });
+
+it('logs in the format asked for: auto (readable at a terminal, JSON in a pipe) unless OCEANOS_LOG_FORMAT or logFormat says', () => {
+  assert.equal(loadConfig({ env: {} }).logFormat, 'auto');
+  assert.equal(loadConfig({ env: { OCEANOS_LOG_FORMAT: 'json' } }).logFormat, 'json');
+  assert.throws(() => loadConfig({ env: { OCEANOS_LOG_FORMAT: 'yaml' } }), (e: Error) => e instanceof ConfigError && /OCEANOS_LOG_FORMAT/.test(e.message));
+});

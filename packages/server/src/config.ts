@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import type { LogFormat } from './logging.ts';
 
 const FileConfig = Type.Object({
   dataDir: Type.Optional(Type.String()),
@@ -14,6 +15,7 @@ const FileConfig = Type.Object({
   tokenTtlSeconds: Type.Optional(Type.Integer({ minimum: 60 })),
   trustProxy: Type.Optional(Type.Union([Type.Boolean(), Type.String()])),
   logLevel: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
+  logFormat: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')])),
   loginThrottle: Type.Optional(Type.Object({
     maxFailuresPerUser: Type.Integer({ minimum: 1 }),
     maxFailuresPerAddress: Type.Integer({ minimum: 1 }),
@@ -55,6 +57,8 @@ export interface Config {
   tokenTtlSeconds: number;
   trustProxy: boolean | string;
   logLevel: string;
+  /** logging.ts: `auto` is readable lines when stdout is a terminal, JSON lines otherwise. */
+  logFormat: LogFormat;
   /** identity/login-throttle.ts; maxFailuresPerUserAnywhere defaults to 20 × maxFailuresPerUser. */
   loginThrottle: { maxFailuresPerUser: number; maxFailuresPerAddress: number; maxFailuresPerUserAnywhere?: number; windowSeconds: number };
   /** Operator overrides of resources' system defaults, applied at every start. */
@@ -111,6 +115,12 @@ function accelOf(value: string | undefined): Config['compute']['accel'] | undefi
   throw new ConfigError(`Invalid OCEANOS_ACCEL: ${value} (expected auto, kvm or tcg)`);
 }
 
+function logFormatOf(value: string | undefined): LogFormat | undefined {
+  if (!value) return undefined;
+  if (value === 'auto' || value === 'pretty' || value === 'json') return value;
+  throw new ConfigError(`Invalid OCEANOS_LOG_FORMAT: ${value} (expected auto, pretty or json)`);
+}
+
 export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? process.env;
   let file: FileConfig = {};
@@ -139,6 +149,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     tokenTtlSeconds: file.tokenTtlSeconds ?? 24 * 3600,
     trustProxy: file.trustProxy ?? false,
     logLevel: env.OCEANOS_LOG_LEVEL || file.logLevel || 'info',
+    logFormat: logFormatOf(env.OCEANOS_LOG_FORMAT) ?? file.logFormat ?? 'auto',
     loginThrottle: file.loginThrottle ?? { maxFailuresPerUser: 5, maxFailuresPerAddress: 50, windowSeconds: 300 },
     quotaDefaults: file.quotaDefaults ?? {},
     storage: {

@@ -7,6 +7,7 @@ import { loadConfig, type ConfigSources } from './config.ts';
 import { ApiError } from './http/errors.ts';
 import { ensureBuiltinImage } from './images/builtin-image.ts';
 import { randomPassword } from './identity/secrets.ts';
+import { createLogger } from './logging.ts';
 import { createControlPlane, type ControlPlane } from './main.ts';
 
 export const ADMIN_USER = 'admin';
@@ -49,7 +50,7 @@ export function writeAdminFiles(dataDir: string, baseUrl: string, region: string
 export async function serve(sources: ConfigSources): Promise<void> {
   const config = loadConfig(sources);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const plane = await createControlPlane(config);
+  const plane = await createControlPlane(config, createLogger(config.logLevel, config.logFormat));
   const { logger } = plane;
 
   await plane.app.listen({ host: config.host, port: config.port });
