@@ -10,13 +10,14 @@ import { isBlockHash } from './block-store.ts';
 import { listingTime } from './listing.ts';
 import { dloFromHeader, manifestEtag, parseSloBody, splitSegmentPath, type Manifest } from './manifest.ts';
 import { checkMetadata, checkContainerName, checkObjectName, decodeName, metadataFromHeaders, type Metadata } from './names.ts';
-import type { ObjectReader, Slice } from './reader.ts';
+import { cut, type ObjectReader, type Slice } from './reader.ts';
 import { bodyChunks, declaredLength, smallBody } from './request-body.ts';
 import type { ObjectView } from './service.ts';
 import { parseSharing, type Sharing } from './sharing.ts';
 import { guessContentType, header, headerSafe, httpDate, parseRange, parseUntil, readPrecondition, xTimestamp } from './swift-http.ts';
 import type { SwiftDeps } from './swift-routes.ts';
 import { renderSummary } from './bulk-delete.ts';
+import { parseContentRange, parseObjectBytes, updateRange, type UpdateData } from './partial-update.ts';
 import { accepted, HTML, swiftError, swiftHtml } from './swift-answers.ts';
 import type { Committed, Draft, ObjectPath } from './writer.ts';
 
@@ -232,7 +233,13 @@ export function objectRoutes(deps: SwiftDeps) {
 
   // ---- metadata, sharing, deletion
 
-  async function post({ request, reply, caller, path }: ObjectContext) {
+  async function post(ctx: ObjectContext) {
+    const { request, reply, caller, path } = ctx;
+    const query = request.query as Query;
+    if (isPartialUpdate(request)) return partialUpdate(ctx);
+    if ('update' in query && header(request, 'content-type')?.startsWith('multipart/form-data')) {
+      throw badRequest('Uploads from HTML forms (X-Object-Data) are not supported; PUT the object instead');
+    }
     const metadata = metadataFromHeaders(request.headers, 'object').set;
     for (const key of ['content-disposition', 'content-encoding']) {
       const value = header(request, key);
@@ -251,6 +258,23 @@ export function objectRoutes(deps: SwiftDeps) {
       sharing: sharingFrom(request), publish: publishFrom(request),
     });
     return accepted(reply);
+  }
+
+  /** Pithos' partial update: data into a range, appended, taken from another object, or a cut. */
+  async function partialUpdate({ request, reply, caller, path }: ObjectContext) {
+    const range = header(request, 'content-range');
+    const sourceHeader = header(request, 'x-source-object');
+    const version = header(request, 'x-source-version');
+    if (version !== undefined && !/^\d+$/.test(version)) throw badRequest('X-Source-Version must be a version id');
+    const data: UpdateData = sourceHeader !== undefined
+      ? { kind: 'source', path: sourcePath(sourceHeader, header(request, 'x-source-account') ?? path.account, 'X-Source-Object'), ...(version ? { version: Number(version) } : {}) }
+      : range !== undefined ? { kind: 'body', chunks: bodyChunks(request), declared: declaredLength(request) } : { kind: 'none' };
+    const committed = await updateRange(pithos, caller, path, {
+      range: range === undefined ? null : parseContentRange(range),
+      truncate: parseObjectBytes(header(request, 'x-object-bytes')),
+      data, metadata: metadataFromHeaders(request.headers, 'object').set,
+    });
+    return reply.code(204).headers({ 'x-object-version': committed.serial, 'last-modified': httpDate(committed.modifiedAt) }).send();
   }
 
   async function remove({ request, reply, caller, path }: ObjectContext) {
@@ -285,6 +309,10 @@ export function objectRoutes(deps: SwiftDeps) {
     return reply.code(204).send();
   }
 }
+
+/** A POST that changes an object's bytes (Pithos), not only its metadata. */
+const isPartialUpdate = (request: FastifyRequest) =>
+  ['content-range', 'x-source-object', 'x-object-bytes'].some((name) => request.headers[name] !== undefined);
 
 function created(reply: FastifyReply, committed: Committed, etag: string | undefined) {
   if (etag) reply.header('etag', etag);
@@ -355,18 +383,4 @@ export function sendBytes(request: FastifyRequest, reply: FastifyReply, view: Ob
     yield tail;
   }
   return reply.send(Readable.from(multipart()));
-}
-
-/** The parts of `slices` (concatenated) that cover bytes [start, end). */
-function cut(slices: Slice[], start: number, end: number): Slice[] {
-  const out: Slice[] = [];
-  let offset = 0;
-  for (const slice of slices) {
-    const length = slice.end - slice.start;
-    const from = Math.max(start, offset);
-    const to = Math.min(end, offset + length);
-    if (from < to) out.push({ content: slice.content, start: slice.start + from - offset, end: slice.start + to - offset });
-    offset += length;
-  }
-  return out;
 }

@@ -69,3 +69,17 @@ export class ObjectReader {
     return pending;
   }
 }
+
+/** The parts of `slices` (concatenated) that cover bytes [start, end). */
+export function cut(slices: Slice[], start: number, end: number): Slice[] {
+  const out: Slice[] = [];
+  let offset = 0;
+  for (const slice of slices) {
+    const length = slice.end - slice.start;
+    const from = Math.max(start, offset);
+    const to = Math.min(end, offset + length);
+    if (from < to) out.push({ content: slice.content, start: slice.start + from - offset, end: slice.start + to - offset });
+    offset += length;
+  }
+  return out;
+}

@@ -59,6 +59,8 @@ export interface CommitOptions {
   moveFrom?: ObjectPath;
   /** If-None-Match: * — refuse to replace an existing object. */
   mustNotExist?: boolean;
+  /** The version the draft was made from (a partial update): 409 if another write came first. */
+  expectSerial?: number;
 }
 
 export interface Committed { serial: number; uuid: string; modifiedAt: string }
@@ -201,6 +203,9 @@ export class ObjectWriter {
 
         const current = await store.currentVersion(trx, target.account, target.container, target.name);
         if (current && options.mustNotExist) throw preconditionFailed('An object with that name exists');
+        if (options.expectSerial !== undefined && current?.serial !== options.expectSerial) {
+          throw new ApiError('conflict', 'The object changed while it was being updated; send the update again');
+        }
         const source = options.moveFrom && await store.currentVersion(trx, options.moveFrom.account, options.moveFrom.container, options.moveFrom.name);
         if (options.moveFrom && !source) throw notFound(`Object ${options.moveFrom.name} does not exist`);
 
