@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 source scripts/test-postgres.sh
 ensure_test_postgres
 
+# Whatever the tests put in the temporary directory (data dirs, homes, images) goes into one
+# folder of this run, removed when the run ends, however it ends. Short: VM sockets live below it.
+run_tmp=$(mktemp -d /tmp/oceanos-t.XXXXXX)
+export TMPDIR=$run_tmp
+trap 'rm -rf "$run_tmp"; if [ -n "${OCEANOS_PG_DIR:-}" ]; then stop_throwaway_postgres; fi' EXIT
+
 echo "test: type check" >&2
 npx --no-install tsc -p tsconfig.json
 

@@ -1,8 +1,9 @@
 // Runs `oceanos serve` as a real process for end-to-end tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,7 +28,17 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
+// The data dirs the tests made in the temporary directory, removed when the test process ends
+// (however its tests ended): a cloud's blocks and image copies are tens of megabytes each.
+const temporaryDataDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of temporaryDataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts `oceanos serve` on `dataDir`; a data dir inside os.tmpdir() is removed when the test process exits. */
 export async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+  const inTmp = relative(tmpdir(), resolve(dataDir));
+  if (inTmp !== '' && !inTmp.startsWith('..')) temporaryDataDirs.add(resolve(tmpdir(), inTmp.split('/')[0]!));
   const port = await freePort();
   const child = spawn(process.execPath, [OCEANOS_BIN, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
     // The built-in image is left to the tests about images.

@@ -1,5 +1,5 @@
 // An in-process control plane for API tests, driven with Fastify's inject (no sockets).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -23,9 +23,21 @@ export interface TestPlane extends ControlPlane {
 
 export interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: any; text: string }
 
-/** A control plane on a fresh data dir; VMs go to a FakeBackend unless `parts` says otherwise. */
+// Data dirs not yet removed by close(): a test that failed before closing its plane, or forgot
+// to, still leaves nothing behind in /tmp once its process ends.
+const dataDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A control plane on a fresh data dir; VMs go to a FakeBackend unless `parts` says otherwise.
+ * close() removes the data dir made here (not one that `tweak` put in its place).
+ */
 export async function startPlane(databaseUrl: string, tweak: (config: Config) => void = () => {}, parts: PlaneParts = {}): Promise<TestPlane> {
-  const config = loadConfig({ dataDir: mkdtempSync(join(tmpdir(), 'oceanos-plane-')), listen: '127.0.0.1:8585', env: { OCEANOS_DATABASE_URL: databaseUrl } });
+  const dataDir = mkdtempSync(join(tmpdir(), 'oceanos-plane-'));
+  dataDirs.add(dataDir);
+  const config = loadConfig({ dataDir, listen: '127.0.0.1:8585', env: { OCEANOS_DATABASE_URL: databaseUrl } });
   config.logLevel = 'info';
   // Tests must not depend on how full the machine's disk is; the full-disk test sets its own.
   config.storage.reserveBytes = 0;
@@ -68,5 +80,14 @@ export async function startPlane(databaseUrl: string, tweak: (config: Config) =>
     return { id: res.body.user.id, password, token: await login(name, password) };
   };
 
-  return Object.assign(plane, { adminToken, adminId: admin.projectId, logs, call, login, createUser });
+  const closePlane = plane.close.bind(plane);
+  const close = async () => {
+    try {
+      await closePlane();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      dataDirs.delete(dataDir);
+    }
+  };
+  return Object.assign(plane, { adminToken, adminId: admin.projectId, logs, call, login, createUser, close });
 }
