@@ -89,6 +89,17 @@ for (const database of await testDatabases()) {
       assert.equal((await call(alice, 'PATCH', `/images/${created.id}`, { rawBody: '[]', headers: { 'content-type': 'application/json-patch+json' } })).status, 415);
     });
 
+    it('checks the properties Glance\'s schema names against it', async () => {
+      const uuid = '0b6b5d4e-2f1a-4c3e-9d8f-7a6b5c4d3e2f';
+      assert.equal((await image({ name: 'k', kernel_id: uuid, cinder_encryption_key_deletion_policy: 'do_not_delete' })).kernel_id, uuid);
+      for (const body of [{ kernel_id: 'not-a-uuid' }, { ramdisk_id: 'x' }, { cinder_encryption_key_deletion_policy: 'sometimes' }]) {
+        assert.equal((await call(alice, 'POST', '/images', { body: { name: 'bad', ...body } })).status, 400, JSON.stringify(body));
+      }
+      const made = await image({ name: 'patched-kernel' });
+      const patch = await call(alice, 'PATCH', `/images/${made.id}`, { rawBody: '[{"op": "add", "path": "/kernel_id", "value": "x"}]', headers: { 'content-type': 'application/openstack-images-v2.1-json-patch' } });
+      assert.equal(patch.status, 400);
+    });
+
     it('deactivates and reactivates: the owner or an admin, data refused to others meanwhile, no boot', async () => {
       const data = randomBytes(8192);
       const created = await image({ name: 'deact', disk_format: 'raw', container_format: 'bare', visibility: 'public' });

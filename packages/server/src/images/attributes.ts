@@ -3,6 +3,7 @@
 // property (OSFAMILY, ROOT_PARTITION, USERS, ...), as in Glance.
 import { badRequest, conflict, forbidden } from '../http/errors.ts';
 import { CONTAINER_FORMATS, DISK_FORMATS } from './disk-format.ts';
+import { customProperties } from './schemas.ts';
 import type { ImageRow } from './store.ts';
 import { properties as propertiesOf } from './views.ts';
 
@@ -59,7 +60,14 @@ export function checkAttributes(a: ImageAttributes): void {
 function checkProperty(key: string, value: unknown): void {
   if (key.length === 0 || key.length > MAX_PROPERTY) throw badRequest(`Property names are 1 to ${MAX_PROPERTY} characters`);
   if (typeof value !== 'string' || value.length > MAX_VALUE) throw badRequest(`Property '${key}' must be a string of at most ${MAX_VALUE} characters`);
+  // Glance validates the properties its schema names (kernel_id, ...) against the schema.
+  const known = SCHEMA_PROPERTIES[key];
+  if (known?.pattern !== undefined && !new RegExp(known.pattern).test(value) || known?.enum !== undefined && !known.enum.includes(value)) {
+    throw badRequest(`Provided object does not match schema 'image': '${value}' is not a valid ${key}`);
+  }
 }
+
+const SCHEMA_PROPERTIES = customProperties() as Record<string, { pattern?: string; enum?: string[] }>;
 
 /** A Glance v2 create body: known attributes plus string properties. */
 export function fromCreateBody(body: unknown): ImageAttributes & { id?: string } {
