@@ -1,17 +1,18 @@
-// Compute API (/compute/v2.1, Nova microversion 2.1, with Synnefo's extensions): what the
-// server answers and what clients read. Request bodies are validated by the server's routes.
+// Compute API (/compute/v2.1): what the server answers at the Nova microversions the SDK asks
+// for (servers 2.46, flavors 2.61, key pairs 2.2) and what clients read. Request bodies are
+// validated by the server's routes; Cyclades' shapes (/compute/v2.0) are not described here.
 
 export const COMPUTE_PREFIX = '/compute/v2.1';
 
 /** API statuses (derived from Nova's vm_state and task_state). */
-export const SERVER_STATUSES = ['ACTIVE', 'BUILD', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'VERIFY_RESIZE', 'REVERT_RESIZE', 'ERROR', 'DELETED'] as const;
+export const SERVER_STATUSES = ['ACTIVE', 'BUILD', 'REBUILD', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'VERIFY_RESIZE', 'REVERT_RESIZE', 'ERROR', 'DELETED'] as const;
 export type ServerStatus = (typeof SERVER_STATUSES)[number];
 
 export interface Link { rel: string; href: string }
 
 export interface ServerFault { code: number; message: string; created: string }
 
-/** One server as `GET /servers/{id}` and `GET /servers/detail` show it. */
+/** One server as `GET /servers/{id}` and `GET /servers/detail` show it at microversion 2.46. */
 export interface Server {
   id: string;
   name: string;
@@ -30,8 +31,8 @@ export interface Server {
   updated: string;
   hostId: string;
   key_name: string | null;
-  /** 0 to 100 while building. */
-  progress: number;
+  /** 0 to 100 while building; only in ACTIVE, BUILD, REBUILD, RESIZE and VERIFY_RESIZE. */
+  progress?: number;
   config_drive: string;
   links: Link[];
   'OS-EXT-STS:vm_state': string;
@@ -42,10 +43,14 @@ export interface Server {
   'OS-DCF:diskConfig': 'AUTO' | 'MANUAL';
   'os-extended-volumes:volumes_attached': { id: string }[];
   security_groups?: { name: string }[];
-  /** Synnefo: the task state in its own words (BUILDING, STARTING, STOPPING, ...). */
-  'SNF:task_state': string | null;
+  'OS-EXT-AZ:availability_zone': string;
   /** Present while the server is in ERROR. */
   fault?: ServerFault;
+  /** 2.9 */
+  locked: boolean;
+  /** 2.19 */
+  description: string | null;
+  /** 2.26 */
   tags: string[];
 }
 

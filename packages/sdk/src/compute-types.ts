@@ -62,3 +62,6 @@ export interface NewFlavor {
 
 export interface FlavorAccess { flavor_id: string; tenant_id: string }
 
+
+/** The header that asks the compute API for Nova microversion `version`. */
+export const computeVersion = (version: string): Record<string, string> => ({ 'openstack-api-version': `compute ${version}` });

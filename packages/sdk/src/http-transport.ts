@@ -12,6 +12,8 @@ export interface TransportOptions {
   fetch?: Fetch;
   /** Gives up on a request after this long; 60 s by default. */
   timeoutMs?: number;
+  /** Headers every request carries (a request's own win), e.g. the compute microversion. */
+  headers?: Record<string, string>;
 }
 
 export interface RequestOptions {
@@ -44,6 +46,7 @@ export class HttpTransport {
   readonly token: string | undefined;
   private readonly fetch: Fetch;
   readonly timeoutMs: number;
+  private readonly headers: Record<string, string>;
 
   /** Throws TypeError if `url` is not an http(s) URL. */
   constructor(options: TransportOptions) {
@@ -58,10 +61,16 @@ export class HttpTransport {
     this.token = options.token || undefined;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.headers = options.headers ?? {};
   }
 
   withToken(token: string | undefined): HttpTransport {
-    return new HttpTransport({ url: this.url, token, fetch: this.fetch, timeoutMs: this.timeoutMs });
+    return new HttpTransport({ url: this.url, token, fetch: this.fetch, timeoutMs: this.timeoutMs, headers: this.headers });
+  }
+
+  /** The same transport, with `headers` on every request too. */
+  withHeaders(headers: Record<string, string>): HttpTransport {
+    return new HttpTransport({ url: this.url, token: this.token, fetch: this.fetch, timeoutMs: this.timeoutMs, headers: { ...this.headers, ...headers } });
   }
 
   /** Sends one JSON request; resolves on 2xx, throws ApiError otherwise. */
@@ -80,7 +89,7 @@ export class HttpTransport {
    */
   async send(method: string, path: string, options: RawRequestOptions = {}): Promise<Response> {
     const url = this.url + path + queryString(options.query);
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = { ...this.headers, ...options.headers };
     if (this.token) headers['x-auth-token'] = this.token;
     // A streamed body may take as long as it takes: only the wait for the headers is timed.
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;

@@ -6,7 +6,8 @@ import { HttpTransport, type TransportOptions } from './http-transport.ts';
 import { IdentityApi } from './identity-api.ts';
 import { ImageApi } from './image-api.ts';
 import { KeypairsApi } from './keypairs-api.ts';
-import { ServersApi } from './servers-api.ts';
+import { SERVERS_VERSION, ServersApi } from './servers-api.ts';
+import { computeVersion } from './compute-types.ts';
 import { StorageApi } from './storage-api.ts';
 import { UsersApi } from './users-api.ts';
 
@@ -45,9 +46,10 @@ export class OceanosClient {
     this.commissions = new CommissionsApi(this.http);
     this.storage = new StorageApi(this.http, async () => (await this.identity.validate()).user.id);
     this.images = new ImageApi(this.http, () => this.storage.accountId());
-    this.servers = new ServersApi(this.http);
-    this.flavors = new FlavorsApi(this.http);
-    this.keypairs = new KeypairsApi(this.http);
+    // Each compute API at the Nova microversion whose shapes compute-types.ts describes.
+    this.servers = new ServersApi(this.http.withHeaders(computeVersion(SERVERS_VERSION)));
+    this.flavors = new FlavorsApi(this.http.withHeaders(computeVersion('2.61')));
+    this.keypairs = new KeypairsApi(this.http.withHeaders(computeVersion('2.2')));
   }
 
   /** Base URL, without a trailing slash. */

@@ -1,7 +1,7 @@
 // Nova servers: virtual machines of the caller's project. Creating and the actions answer at
 // once (202) while a job does the work; waitFor (server-wait.ts) follows it to its end.
 import { COMPUTE_PREFIX } from '@oceanos/contract';
-import type { CapacityReport, NewServer, RebootType, ReconcileReport, RemoteConsole, Server, ServerCreated, ServerListOptions, ServerStatus, ServerSummary } from './compute-types.ts';
+import { computeVersion, type CapacityReport, type NewServer, type RebootType, type ReconcileReport, type RemoteConsole, type Server, type ServerCreated, type ServerListOptions, type ServerStatus, type ServerSummary } from './compute-types.ts';
 import { segment, type HttpTransport } from './http-transport.ts';
 import { findByNameOrId, UUID } from './name-lookup.ts';
 import { waitForServer, type WaitOptions } from './server-wait.ts';
@@ -11,6 +11,12 @@ const SERVERS = `${COMPUTE_PREFIX}/servers`;
 interface ServerPage<T> { servers: T[]; servers_links?: { rel: string; href: string }[] }
 
 const base64 = (data: Uint8Array | string) => Buffer.from(data).toString('base64');
+
+/**
+ * Servers are read at 2.46: tags, descriptions and `locked` are there, and the flavor is still
+ * a reference by id (2.47 embeds it).
+ */
+export const SERVERS_VERSION = '2.46';
 
 export class ServersApi {
   constructor(private readonly http: HttpTransport) {}
@@ -51,9 +57,12 @@ export class ServersApi {
         personality: server.personality?.map(({ contents, ...file }) => ({ ...file, contents: base64(contents) })),
         adminPass: server.adminPass,
         tags: server.tags,
+        // Required from 2.37; until networking lands every server is made without one.
+        networks: 'none',
       },
     };
-    return (await this.http.json<{ server: ServerCreated }>('POST', SERVERS, { body })).server;
+    // Tags on create came with 2.52 (the answer to a create is the same in every version).
+    return (await this.http.json<{ server: ServerCreated }>('POST', SERVERS, { body, headers: computeVersion('2.52') })).server;
   }
 
   async rename(id: string, name: string): Promise<Server> {

@@ -5,10 +5,11 @@ import { test } from 'node:test';
 import { AmbiguousNameError, ApiError, OceanosClient, WaitTimeoutError, type Fetch, type Server } from '@oceanos/sdk';
 
 function recording(answer: (url: URL, init: RequestInit, n: number) => Response) {
-  const requests: { method: string; url: URL; body: any }[] = [];
+  const requests: { method: string; url: URL; body: any; headers: Record<string, string> }[] = [];
   const fetch: Fetch = async (input, init = {}) => {
     const url = new URL(String(input));
-    requests.push({ method: init.method ?? 'GET', url, body: init.body === undefined ? undefined : JSON.parse(String(init.body)) });
+    const headers = init.headers as Record<string, string>;
+    requests.push({ method: init.method ?? 'GET', url, body: init.body === undefined ? undefined : JSON.parse(String(init.body)), headers });
     return answer(url, init, requests.length - 1);
   };
   return { requests, client: new OceanosClient({ url: 'http://cloud.test', token: 'tok', fetch }) };
@@ -43,9 +44,13 @@ test('create sends user data and personality in base64, and Nova field names', a
   assert.deepEqual(post?.body, {
     server: {
       name: 'vm', imageRef: 'img', flavorRef: '1', metadata: { a: 'b' }, key_name: 'k', user_data: Buffer.from('#!/bin/sh\necho hi\n').toString('base64'),
-      personality: [{ path: '/etc/motd', owner: 'root', mode: 0o600, contents: 'AP8=' }], tags: ['t'],
+      personality: [{ path: '/etc/motd', owner: 'root', mode: 0o600, contents: 'AP8=' }], tags: ['t'], networks: 'none',
     },
   });
+  // Tags on create need 2.52; reads stay at 2.46, where a server's flavor is a reference.
+  assert.equal(post?.headers['openstack-api-version'], 'compute 2.52');
+  await client.servers.get('s1').catch(() => undefined);
+  assert.equal(requests[1]?.headers['openstack-api-version'], 'compute 2.46');
 });
 
 test('actions are POSTs to /action with Nova bodies', async () => {

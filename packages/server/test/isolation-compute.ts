@@ -27,6 +27,11 @@ function novaAttacks(prefix: string): Attack[] {
     { method: 'GET', path: on('/flavors/{a.flavor}/os-extra_specs/{a.spec}'), expect: 404 },
     { method: 'PUT', path: on('/flavors/{a.flavor}/os-extra_specs/{a.spec}'), body: { '{a.spec}': 'changed' }, expect: 403 },
     { method: 'DELETE', path: on('/flavors/{a.flavor}/os-extra_specs/{a.spec}'), expect: 403 },
+    // A flavor's description changes from 2.55 on Nova's path (admins only); Cyclades has no such route.
+    {
+      method: 'PUT', path: on('/flavors/{a.flavor}'), headers: { 'openstack-api-version': 'compute 2.55' }, body: { flavor: { description: 'changed' } },
+      expect: prefix === '/compute/v2.1' ? 403 : 404,
+    },
     // Key pairs are per user.
     { method: 'GET', path: on('/os-keypairs'), expect: 200 },
     { method: 'GET', path: on('/os-keypairs/{a.keypair}'), expect: 404 },
@@ -56,6 +61,8 @@ function novaAttacks(prefix: string): Attack[] {
     action({ revertResize: null }),
     action({ 'os-getConsoleOutput': { length: 50 } }),
     action({ 'os-getVNCConsole': { type: 'novnc' } }),
+    action({ rebuild: { imageRef: '{b.image}' } }),
+    action({ createImage: { name: 'b-snapshot' } }),
     { method: 'POST', path: on(`${server}/remote-consoles`), body: { remote_console: { protocol: 'vnc', type: 'novnc' } }, expect: 404 },
     { method: 'GET', path: on(`${server}/ips`), expect: 404 },
     { method: 'GET', path: on(`${server}/metadata`), expect: 404 },
@@ -70,6 +77,26 @@ function novaAttacks(prefix: string): Attack[] {
     { method: 'GET', path: on(`${server}/tags/{a.tag}`), expect: 404 },
     { method: 'PUT', path: on(`${server}/tags/b-tag`), expect: 404 },
     { method: 'DELETE', path: on(`${server}/tags/{a.tag}`), expect: 404 },
+    // The same server and flavor by their integer ids (each path takes both).
+    { method: 'GET', path: on('/servers/{a.serverSerial}'), expect: 404 },
+    { method: 'GET', path: on('/servers/{a.goneSerial}'), expect: 404 },
+    { method: 'PUT', path: on('/servers/{a.serverSerial}'), body: { server: { name: 'renamed-by-b' } }, expect: 404 },
+    { method: 'DELETE', path: on('/servers/{a.serverSerial}'), expect: 404 },
+    { method: 'POST', path: on('/servers/{a.serverSerial}/action'), body: { reboot: { type: 'HARD' } }, expect: 404 },
+    { method: 'GET', path: on('/servers/{a.serverSerial}/metadata'), expect: 404 },
+    { method: 'GET', path: on('/flavors/{a.flavorSerial}'), expect: 404 },
+    { method: 'POST', path: on('/servers'), body: { server: { name: 'b-vm', imageRef: '{b.image}', flavorRef: '{a.flavorSerial}', networks: 'none' } }, expect: 400 },
+    // The compute API's view of images: A's private image is not B's to see or change.
+    { method: 'GET', path: on('/images'), expect: 200 },
+    { method: 'GET', path: on('/images/detail'), expect: 200 },
+    { method: 'GET', path: on('/images/{a.image}'), expect: 404 },
+    { method: 'DELETE', path: on('/images/{a.image}'), expect: 404 },
+    { method: 'GET', path: on('/images/{a.image}/metadata'), expect: 404 },
+    { method: 'POST', path: on('/images/{a.image}/metadata'), body: { metadata: { b: 'was here' } }, expect: 404 },
+    { method: 'PUT', path: on('/images/{a.image}/metadata'), body: { metadata: {} }, expect: 404 },
+    { method: 'GET', path: on('/images/{a.image}/metadata/b'), expect: 404 },
+    { method: 'PUT', path: on('/images/{a.image}/metadata/b'), body: { meta: { b: 'x' } }, expect: 404 },
+    { method: 'DELETE', path: on('/images/{a.image}/metadata/b'), expect: 404 },
   ];
 }
 
@@ -79,7 +106,8 @@ export const computeAttacks: Attack[] = [
   ...novaAttacks('/compute/v2.0'),
   // Last, as they give B key pairs named like A's: names are per user, A's stays as it was.
   { method: 'POST', path: '/compute/v2.1/os-keypairs', body: { keypair: { name: '{a.keypair}' } }, expect: 200 },
-  { method: 'POST', path: '/compute/v2.0/os-keypairs', body: { keypair: { name: '{a.keypair}-2' } }, expect: 200 },
+  // Cyclades answers a new key pair with 201.
+  { method: 'POST', path: '/compute/v2.0/os-keypairs', body: { keypair: { name: '{a.keypair}-2' } }, expect: 201 },
 ];
 
 /** The operator's routes (`/oceanos/...`, also under the compute API) refuse anyone else: all of them, as registered. */

@@ -1,8 +1,23 @@
-// Nova's error bodies: `{"itemNotFound": {"code": 404, "message": "..."}}`, with Nova's names
-// for each status (409 is `conflictingRequest`, 500 `computeFault`).
-import { CLOUD_FAULT_NAMES, type ErrorFormatter, type ErrorKind } from '../http/errors.ts';
+// Error bodies of the compute APIs. Nova's: `{"itemNotFound": {"code": 404, "message": "..."}}`,
+// with Nova's names for each status (409 `conflictingRequest`, 501 `notImplemented`, any
+// other unnamed one `computeFault`). Cyclades' (/compute/v2.0) are Synnefo's cloudFault
+// bodies, which also carry `details`.
+import { CLOUD_FAULT_NAMES, cloudFault, ApiError, type ErrorFormatter, type ErrorKind } from '../http/errors.ts';
 
 /** Synnefo's names but for 405 and 409. */
 const NAMES: Record<ErrorKind, string> = { ...CLOUD_FAULT_NAMES, methodNotAllowed: 'methodNotAllowed', conflict: 'conflictingRequest' };
 
-export const novaFault: ErrorFormatter = (e) => ({ [NAMES[e.kind]]: { code: e.status, message: e.message } });
+/** Statuses whose name does not follow from the error's kind. */
+const NOVA_BY_STATUS: Record<number, string> = { 406: 'computeFault', 501: 'notImplemented' };
+const CYCLADES_BY_STATUS: Record<number, string> = { 501: 'notImplemented' };
+
+export const novaFault: ErrorFormatter = (e) => ({ [NOVA_BY_STATUS[e.status] ?? NAMES[e.kind]]: { code: e.status, message: e.message } });
+
+export const cycladesFault: ErrorFormatter = (e) => {
+  const body = cloudFault(e) as Record<string, unknown>;
+  const name = CYCLADES_BY_STATUS[e.status];
+  return name === undefined ? body : { [name]: Object.values(body)[0] };
+};
+
+/** 501: what Nova answers for a feature this cloud does not have. */
+export const notImplemented = (message: string) => new ApiError('internal', message, undefined, {}, 501);

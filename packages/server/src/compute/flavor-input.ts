@@ -25,15 +25,37 @@ const FALSE = ['false', 'f', 'no', 'n', 'off', '0'];
 const invalid = (field: string, value: unknown, reason: string) =>
   badRequest(`Invalid input for field/attribute ${field}. Value: ${JSON.stringify(value)}. ${reason}`);
 
-/** Reads `{"flavor": {...}}`; throws 400 naming the first field that is missing or wrong. */
-export function parseNewFlavor(body: unknown): NewFlavor {
+function checkDescription(value: unknown): asserts value is string | null | undefined {
+  if (value !== undefined && value !== null && (typeof value !== 'string' || value.length > 65535)) {
+    throw invalid('description', value, 'The description must be a string of at most 65535 characters.');
+  }
+}
+
+/** `PUT /flavors/{id}` (2.55): `{"flavor": {"description": ...}}`, the only thing that changes. */
+export function parseFlavorUpdate(body: unknown): string | null {
+  const flavor = (body as { flavor?: unknown } | null)?.flavor as Record<string, unknown> | undefined;
+  if (typeof flavor !== 'object' || flavor === null || Array.isArray(flavor) || Object.keys(body as object).length !== 1) {
+    throw badRequest('The request body must be {"flavor": {"description": ...}}');
+  }
+  const unexpected = Object.keys(flavor).find((key) => key !== 'description');
+  if (unexpected !== undefined) throw badRequest(`Additional properties are not allowed ('${unexpected}' was unexpected)`);
+  if (!('description' in flavor)) throw badRequest("'description' is a required property");
+  checkDescription(flavor.description);
+  return flavor.description ?? null;
+}
+
+/**
+ * Reads `{"flavor": {...}}`; throws 400 naming the first field that is missing or wrong.
+ * `description` is a field only from microversion 2.55.
+ */
+export function parseNewFlavor(body: unknown, options: { description: boolean } = { description: true }): NewFlavor {
   const flavor = (body as { flavor?: unknown } | null)?.flavor;
   if (typeof flavor !== 'object' || flavor === null || Array.isArray(flavor) || Object.keys(body as object).length !== 1) {
     throw badRequest('The request body must be {"flavor": {"name", "ram", "vcpus", "disk", ...}}');
   }
   const f = flavor as Record<string, unknown>;
   for (const key of Object.keys(f)) {
-    if (!FIELDS.has(key)) throw badRequest(`Additional properties are not allowed ('${key}' was unexpected)`);
+    if (!FIELDS.has(key) || (key === 'description' && !options.description)) throw badRequest(`Additional properties are not allowed ('${key}' was unexpected)`);
   }
   for (const key of ['name', 'ram', 'vcpus', 'disk']) {
     if (f[key] === undefined) throw badRequest(`'${key}' is a required property`);
@@ -47,9 +69,7 @@ export function parseNewFlavor(body: unknown): NewFlavor {
   }
   if (f.swap !== undefined && f.swap !== '' && integer('swap', f.swap, 0) !== 0) throw invalid('swap', f.swap, 'Swap disks are not supported: use 0.');
   if (f.rxtx_factor !== undefined && Number(f.rxtx_factor) !== 1) throw invalid('rxtx_factor', f.rxtx_factor, 'Only the rxtx factor 1.0 is supported.');
-  if (f.description !== undefined && f.description !== null && (typeof f.description !== 'string' || f.description.length > 65535)) {
-    throw invalid('description', f.description, 'The description must be a string of at most 65535 characters.');
-  }
+  checkDescription(f.description);
   return {
     ...flavorId(f.id),
     name: f.name,
@@ -57,7 +77,7 @@ export function parseNewFlavor(body: unknown): NewFlavor {
     vcpus: integer('vcpus', f.vcpus, 1),
     disk: integer('disk', f.disk, 1),
     isPublic: f['os-flavor-access:is_public'] === undefined ? true : boolean('os-flavor-access:is_public', f['os-flavor-access:is_public']),
-    description: (f.description as string | null | undefined) ?? null,
+    description: f.description ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
-// Nova flavors (microversion 2.1): lists and details for everyone; creation, deletion, access
-// lists and extra specs writes for admins (Nova's default policy).
+// Nova flavors at the microversion asked (Cyclades' on /compute/v2.0): lists and details for
+// everyone; creation, description changes (2.55), deletion, access lists and extra specs
+// writes for admins (Nova's default policy).
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { ServiceCatalog } from '../catalog/catalog.ts';
@@ -7,12 +8,14 @@ import type { App } from '../http/app.ts';
 import { requireAdmin } from '../http/auth.ts';
 import { notFound } from '../http/errors.ts';
 import { computeCaller } from './caller.ts';
-import { parseAccessAction, parseExtraSpec, parseExtraSpecs, parseNewFlavor } from './flavor-input.ts';
+import { flavorContext } from './api-context.ts';
+import { parseAccessAction, parseExtraSpec, parseExtraSpecs, parseFlavorUpdate, parseNewFlavor } from './flavor-input.ts';
 import type { FlavorQuery } from './flavor-listing.ts';
 import type { FlavorRow } from './flavor-service.ts';
 import { flavorAccessView, flavorSummary, flavorView } from './flavor-views.ts';
+import { apiOf, novaAtLeast } from './microversion.ts';
+import { SINCE } from './nova-versions.ts';
 import type { ComputeDeps } from './routes.ts';
-import { urlsFor } from './server-routes.ts';
 
 const IdParam = Type.Object({ id: Type.String() });
 const SpecParams = Type.Object({ id: Type.String(), key: Type.String() });
@@ -30,21 +33,30 @@ export function flavorRoutes(app: App, { flavors, catalog, authenticate }: Compu
   const admin = async (request: FastifyRequest, action: string) => requireAdmin(await authenticate(request), `os_compute_api:${action}`);
 
   const list = (detail: boolean) => async (request: FastifyRequest) => {
-    const urls = urlsFor(catalog, request);
+    const ctx = flavorContext(catalog, request);
     const { rows, limit } = await flavors.list(await caller(request), request.query as FlavorQuery);
-    return { flavors: rows.map((row) => (detail ? flavorView(row, urls) : flavorSummary(row, urls))), ...nextLinks(catalog, request, rows, limit) };
+    return { flavors: rows.map((row) => (detail ? flavorView(row, ctx) : flavorSummary(row, ctx))), ...nextLinks(catalog, request, rows, limit) };
   };
   app.get('/flavors', list(false));
   app.get('/flavors/detail', list(true));
 
   app.get('/flavors/:id', { schema: { params: IdParam } }, async (request) => ({
-    flavor: flavorView(await flavors.usable(await caller(request), request.params.id), urlsFor(catalog, request)),
+    flavor: flavorView(await flavors.usable(await caller(request), request.params.id), flavorContext(catalog, request)),
   }));
 
   // Nova 2.1 answers 200 to a create.
   app.post('/flavors', async (request) => {
     await admin(request, 'os-flavor-manage:create');
-    return { flavor: flavorView(await flavors.create(parseNewFlavor(request.body)), urlsFor(catalog, request)) };
+    const input = parseNewFlavor(request.body, { description: novaAtLeast(apiOf(request), SINCE.flavorDescription) });
+    return { flavor: flavorView(await flavors.create(input), flavorContext(catalog, request)) };
+  });
+
+  // 2.55: the description is the one thing of a flavor that changes. Before, Nova has no such route.
+  app.put('/flavors/:id', { schema: { params: IdParam } }, async (request) => {
+    if (!novaAtLeast(apiOf(request), SINCE.flavorDescription)) throw notFound(`The resource could not be found: ${request.url.split('?')[0]}`);
+    await admin(request, 'os-flavor-manage:update');
+    const description = parseFlavorUpdate(request.body);
+    return { flavor: flavorView(await flavors.describe(request.params.id, description), flavorContext(catalog, request)) };
   });
 
   app.delete('/flavors/:id', { schema: { params: IdParam } }, async (request, reply) => {

@@ -1,9 +1,19 @@
 // Queries on the flavors and flavor_access tables. Only flavor-service.ts calls these.
 import type { Executor, FlavorsTable } from '../db/schema.ts';
+import { isSerial } from './migration.ts';
 
 export const allFlavors = (ex: Executor) => ex.selectFrom('flavors').selectAll().execute();
 
-export const findFlavor = (ex: Executor, id: string) => ex.selectFrom('flavors').selectAll().where('id', '=', id).executeTakeFirst();
+/** A flavor by id or, for an integer no flavor has as its id, by Cyclades' integer id. */
+export async function findFlavor(ex: Executor, ref: string): Promise<FlavorsTable | undefined> {
+  const byId = await ex.selectFrom('flavors').selectAll().where('id', '=', ref).executeTakeFirst();
+  if (byId || !isSerial(ref)) return byId;
+  return ex.selectFrom('flavors').selectAll().where('serial', '=', Number(ref)).executeTakeFirst();
+}
+
+export async function setDescription(ex: Executor, id: string, description: string | null): Promise<void> {
+  await ex.updateTable('flavors').set({ description }).where('id', '=', id).execute();
+}
 
 export const findFlavorByName = (ex: Executor, name: string) => ex.selectFrom('flavors').selectAll().where('name', '=', name).executeTakeFirst();
 

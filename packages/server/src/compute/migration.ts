@@ -2,6 +2,7 @@
 // servers keep their row (vm_state `deleted`) so that `changes-since` can report them.
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from '../db/migrations.ts';
+import { hostnameFor } from './server-personality.ts';
 
 /** The default flavors of a new cloud; the smallest one boots oceanos-tiny. */
 export const DEFAULT_FLAVORS = [
@@ -82,3 +83,47 @@ export const computeResizeMigration: Migration = {
     await sql`alter table servers add column resize_from text`.execute(db);
   },
 };
+
+/**
+ * Cyclades' integer ids (kamaki refuses any other) next to the UUIDs, and Nova's fields a
+ * server keeps from its create or update: description, access IPs, hostname, and the flavor
+ * name it was made with (Nova's `original_name`). Serials come from `compute_serials`, one
+ * counter row per kind, so that two processes on PostgreSQL never hand out the same one.
+ */
+export const computeSerialsMigration: Migration = {
+  id: '0015-compute-serials',
+  async up(db: Kysely<any>) {
+    const statements = [
+      sql`create table compute_serials (kind text primary key, value bigint not null)`,
+      sql`alter table servers add column serial bigint`,
+      sql`alter table servers add column description text`,
+      sql`alter table servers add column access_ipv4 text not null default ''`,
+      sql`alter table servers add column access_ipv6 text not null default ''`,
+      sql`alter table servers add column hostname text not null default ''`,
+      sql`alter table servers add column flavor_name text not null default ''`,
+      sql`alter table flavors add column serial bigint`,
+    ];
+    for (const statement of statements) await statement.execute(db);
+    await sql`update servers set flavor_name = coalesce((select name from flavors where flavors.id = servers.flavor_id), servers.flavor_id)`.execute(db);
+    const servers = await db.selectFrom('servers').select(['id', 'name']).orderBy('created_at').orderBy('id').execute();
+    let n = 0;
+    for (const s of servers) {
+      await db.updateTable('servers').set({ serial: ++n, hostname: hostnameFor(s.name as string, s.id as string) }).where('id', '=', s.id).execute();
+    }
+    await db.insertInto('compute_serials').values({ kind: 'server', value: n }).execute();
+    // A flavor whose id is an integer keeps it; the others get the next free ones.
+    const flavors = await db.selectFrom('flavors').select('id').orderBy('created_at').orderBy('id').execute();
+    const taken = new Set(flavors.map((f) => f.id as string).filter(isSerial).map(Number));
+    let next = Math.max(0, ...taken);
+    for (const f of flavors) {
+      const serial = isSerial(f.id as string) ? Number(f.id) : ++next;
+      await db.updateTable('flavors').set({ serial }).where('id', '=', f.id).execute();
+    }
+    await db.insertInto('compute_serials').values({ kind: 'flavor', value: next }).execute();
+    await sql`create unique index servers_serial on servers (serial)`.execute(db);
+    await sql`create unique index flavors_serial on flavors (serial)`.execute(db);
+  },
+};
+
+/** A canonical positive integer, as kamaki sends ids. */
+export const isSerial = (ref: string) => /^[1-9][0-9]{0,14}$/.test(ref);

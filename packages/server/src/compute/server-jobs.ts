@@ -12,7 +12,7 @@ import type { ImageService } from '../images/service.ts';
 import type { Job, JobQueue } from '../jobs/job-queue.ts';
 import type { QuotaService } from '../quota/service.ts';
 import type { ObjectReader } from '../storage/reader.ts';
-import { vmSpec, type CreatePayload } from './server-personality.ts';
+import { vmSpec, type CreatePayload, type RebuildPayload } from './server-personality.ts';
 import { activeCharges, existingCharges, settle } from './server-quota.ts';
 import { resized, resizeFromOf, resizeVm, settledResize, type FlavorSize, type ResizeFrom } from './server-resize.ts';
 import { POWER } from './server-states.ts';
@@ -32,6 +32,7 @@ export interface JobDeps {
 export const JOB = {
   create: 'server.create', start: 'server.start', stop: 'server.stop',
   reboot: 'server.reboot', resize: 'server.resize', revertResize: 'server.revert-resize', delete: 'server.delete',
+  rebuild: 'server.rebuild',
 } as const;
 
 /** What a finished (or failed) task leaves: the row's new fields and the quota it holds. */
@@ -73,8 +74,16 @@ export class ServerJobs {
     jobs.handle(JOB.reboot, (job) => {
       const type = job.payload?.type === 'HARD' ? 'HARD' : 'SOFT';
       const steady = (row: ServerRow): Outcome => ({ patch: { vm_state: 'active', power_state: POWER.running }, target: activeCharges(row) });
-      return this.step(job, { task: type === 'HARD' ? 'rebooting_hard' : 'rebooting', run: (row) => backend.reboot(row.id, type, timeout()), done: steady, failed: steady });
+      // A hard reboot of a stopped server starts it (Nova); if that fails it stays stopped.
+      const wasStopped = (row: ServerRow) => row.vm_state === 'stopped';
+      return this.step(job, {
+        task: type === 'HARD' ? 'rebooting_hard' : 'rebooting',
+        run: (row) => (wasStopped(row) ? backend.start(row.id) : backend.reboot(row.id, type, timeout())),
+        done: steady,
+        failed: (row) => (wasStopped(row) ? { patch: { vm_state: 'stopped', power_state: POWER.shutdown }, target: existingCharges(row) } : steady(row)),
+      });
     });
+    jobs.handle(JOB.rebuild, (job) => this.rebuild(job));
     jobs.handle(JOB.resize, (job) => this.resize(job));
     jobs.handle(JOB.revertResize, (job) => this.revertResize(job));
     jobs.handle(JOB.delete, (job) => this.step(job, {
@@ -105,6 +114,35 @@ export class ServerJobs {
         }
       },
       done: (row) => ({ patch: { vm_state: 'active', power_state: POWER.running, progress: 100, launched_at: new Date().toISOString() }, target: activeCharges(row) }),
+      failed: () => ({ patch: { vm_state: 'error', power_state: POWER.unknown }, target: {} }),
+    });
+  }
+
+  /**
+   * Re-creates the VM from the server's (new) image: its old disk goes, the id stays. Both
+   * steps are idempotent, so a rebuild cut off by a crash simply runs again from the start.
+   */
+  private async rebuild(job: Job): Promise<void> {
+    const payload = job.payload as RebuildPayload;
+    const backend = this.deps.backend;
+    await this.step(job, {
+      task: 'rebuilding',
+      run: async (row) => {
+        await backend.destroy(row.id);
+        try {
+          const { source, virtualSize } = await this.imageSource(row, payload.admin);
+          await backend.create(vmSpec(row, payload, source, virtualSize));
+          if (!payload.running) await backend.stop(row.id, { timeoutMs: this.deps.options.stopTimeoutMs });
+        } catch (error) {
+          // Whatever the backend made of it must not outlive the failed rebuild (nothing is charged for it).
+          await backend.destroy(row.id).catch((e) => this.deps.logger.warn({ err: e, server: row.id }, 'could not clean up a failed rebuild'));
+          throw error;
+        }
+      },
+      done: (row) => payload.running
+        ? { patch: { vm_state: 'active', power_state: POWER.running, progress: 100, launched_at: new Date().toISOString() }, target: activeCharges(row) }
+        : { patch: { vm_state: 'stopped', power_state: POWER.shutdown, progress: 100, launched_at: new Date().toISOString() }, target: existingCharges(row) },
+      // As a failed build: no VM is left, nothing is held, a delete cleans up.
       failed: () => ({ patch: { vm_state: 'error', power_state: POWER.unknown }, target: {} }),
     });
   }

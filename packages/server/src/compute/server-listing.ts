@@ -5,6 +5,8 @@ import { setFlagsFromString } from 'node:v8';
 import type { Executor } from '../db/schema.ts';
 import { badRequest, forbidden } from '../http/errors.ts';
 import type { ComputeCaller } from './caller.ts';
+import { novaAtLeast, type ComputeApi } from './microversion.ts';
+import { SINCE } from './nova-versions.ts';
 import { serverStatus } from './server-states.ts';
 import { listServers, type ServerQuery, type ServerRow } from './server-store.ts';
 
@@ -39,7 +41,7 @@ function namePattern(name: string): { test(text: string): boolean } {
 }
 
 /** One page of the servers the caller may list; 400 on a bad filter or an unknown marker. */
-export async function listPage(ex: Executor, caller: ComputeCaller, query: Query): Promise<Page> {
+export async function listPage(ex: Executor, caller: ComputeCaller, query: Query, api: ComputeApi): Promise<Page> {
   const filter: ServerQuery = {};
   const allTenants = one(query, 'all_tenants');
   if (allTenants !== undefined && allTenants !== '0' && allTenants.toLowerCase() !== 'false') {
@@ -47,11 +49,13 @@ export async function listPage(ex: Executor, caller: ComputeCaller, query: Query
   } else {
     filter.userId = caller.userId;
   }
-  const since = one(query, 'changes-since');
-  if (since !== undefined) {
-    const time = new Date(since);
-    if (Number.isNaN(time.getTime())) throw badRequest(`Invalid input for query parameters changes-since. Value: ${since}. It is not an ISO 8601 time.`);
-    filter.since = time.toISOString();
+  const since = time(query, 'changes-since');
+  if (since !== undefined) filter.since = since;
+  // 2.66: servers changed before a time, deleted ones included, as with changes-since.
+  const before = novaAtLeast(api, SINCE.changesBefore) ? time(query, 'changes-before') : undefined;
+  if (before !== undefined) {
+    if (filter.since !== undefined && filter.since > before) throw badRequest(`The value of changes-since must be less than or equal to changes-before.`);
+    filter.since ??= new Date(0).toISOString();
   }
   const image = one(query, 'image');
   if (image) filter.imageId = image.slice(image.lastIndexOf('/') + 1);
@@ -59,6 +63,9 @@ export async function listPage(ex: Executor, caller: ComputeCaller, query: Query
   if (flavor) filter.flavorId = flavor.slice(flavor.lastIndexOf('/') + 1);
 
   let rows = await listServers(ex, filter);
+  if (before !== undefined) rows = rows.filter((r) => r.updated_at <= before);
+  // Cyclades lists by id, oldest first; Nova newest first.
+  if (api.synnefo) rows.sort((a, b) => a.serial - b.serial);
   const name = one(query, 'name');
   if (name) {
     const pattern = namePattern(name);
@@ -71,12 +78,20 @@ export async function listPage(ex: Executor, caller: ComputeCaller, query: Query
   const limit = parseLimit(one(query, 'limit'));
   const marker = one(query, 'marker');
   if (marker) {
-    const at = rows.findIndex((r) => r.id === marker);
+    const at = rows.findIndex((r) => r.id === marker || String(r.serial) === marker);
     if (at < 0) throw badRequest(`marker [${marker}] not found`);
     rows = rows.slice(at + 1);
   }
   const page = rows.slice(0, limit);
   return { rows: page, limit, ...(rows.length > limit && page.length > 0 ? { next: page[page.length - 1]!.id } : {}) };
+}
+
+function time(query: Query, name: string): string | undefined {
+  const value = one(query, name);
+  if (value === undefined) return undefined;
+  const parsed = new Date(value);
+  if (Number.isNaN(parsed.getTime())) throw badRequest(`Invalid input for query parameters ${name}. Value: ${value}. It is not an ISO 8601 time.`);
+  return parsed.toISOString();
 }
 
 function parseLimit(value: string | undefined): number {

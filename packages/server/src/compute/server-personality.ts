@@ -20,7 +20,10 @@ export interface CreatePayload {
   admin: boolean;
 }
 
-export function createPayload(request: CreateRequest, adminPass: string, publicKeys: Record<string, string>, admin: boolean): CreatePayload {
+/** The rebuild job's payload: a create's, and whether the server runs afterwards. */
+export interface RebuildPayload extends CreatePayload { running: boolean }
+
+export function createPayload(request: Pick<CreateRequest, 'userData' | 'files'>, adminPass: string, publicKeys: Record<string, string>, admin: boolean): CreatePayload {
   return {
     adminPass,
     userData: request.userData?.toString('base64') ?? null,
@@ -48,7 +51,7 @@ export function vmSpec(row: ServerRow, payload: CreatePayload, image: ImageSourc
     diskBytes: Math.max(diskBytes(row.disk, imageVirtualSize), imageVirtualSize),
     image,
     personalisation: {
-      hostname: hostnameFor(row.name, row.id),
+      hostname: row.hostname || hostnameFor(row.name, row.id),
       publicKeys: payload.publicKeys,
       userData: payload.userData === null ? null : Buffer.from(payload.userData, 'base64'),
       files: payload.files.map((f) => ({ ...f, contents: Buffer.from(f.contents, 'base64') })),

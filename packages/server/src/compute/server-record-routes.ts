@@ -1,14 +1,16 @@
 // A server's metadata (/servers/{id}/metadata) and tags (/servers/{id}/tags), as Nova serves
-// them. Both change the record only, in any state but deleted.
+// them (Cyclades answers 201 where it adds metadata). Both change the record only, in any state
+// but deleted.
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../http/app.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import type { ComputeCaller } from './caller.ts';
+import { metadataRoutes } from './metadata-routes.ts';
 import type { ComputeDeps } from './routes.ts';
-import { MAX_METADATA_ITEMS, MAX_TAGS, member, metadata, metadataItem, only, tag, tagList } from './server-requests.ts';
+import { MAX_METADATA_ITEMS, MAX_TAGS, only, tag, tagList } from './server-requests.ts';
 import { metadataOf, tagsOf } from './server-store.ts';
 
-type Params = { id: string; key: string; tag: string };
+type Params = { id: string; tag: string };
 
 export function serverRecordRoutes(app: App, deps: ComputeDeps, caller: (request: FastifyRequest) => Promise<ComputeCaller>): void {
   const { servers } = deps;
@@ -33,42 +35,7 @@ export function serverRecordRoutes(app: App, deps: ComputeDeps, caller: (request
   };
   const shown = async (request: FastifyRequest) => servers.get(await caller(request), params(request).id);
 
-  // ---- metadata
-
-  app.get('/servers/:id/metadata', async (request) => ({ metadata: metadataOf(await shown(request)) }));
-  app.post('/servers/:id/metadata', async (request) => {
-    const given = metadata(member(request.body, 'metadata'));
-    return { metadata: await editMetadata(request, (current) => ({ ...current, ...given })) };
-  });
-  app.put('/servers/:id/metadata', async (request) => {
-    const given = metadata(member(request.body, 'metadata'));
-    return { metadata: await editMetadata(request, () => given) };
-  });
-  app.get('/servers/:id/metadata/:key', async (request) => {
-    const { key } = params(request);
-    const value = metadataOf(await shown(request))[key];
-    if (value === undefined) throw notFound('Metadata item was not found');
-    return { meta: { [key]: value } };
-  });
-  app.put('/servers/:id/metadata/:key', async (request) => {
-    const { key } = params(request);
-    const meta = member(request.body, 'meta');
-    const keys = Object.keys(meta);
-    if (keys.length !== 1) throw badRequest('Request body contains too many items: meta holds exactly one key');
-    if (keys[0] !== key) throw badRequest('Request body and URI mismatch');
-    metadataItem(key, meta[key], 'meta');
-    await editMetadata(request, (current) => ({ ...current, [key]: meta[key] as string }));
-    return { meta: { [key]: meta[key] } };
-  });
-  app.delete('/servers/:id/metadata/:key', async (request, reply) => {
-    const { key } = params(request);
-    await editMetadata(request, (current) => {
-      if (!(key in current)) throw notFound('Metadata item was not found');
-      const { [key]: _gone, ...rest } = current;
-      return rest;
-    });
-    return reply.code(204).send();
-  });
+  metadataRoutes(app, '/servers/:id', { read: async (request) => metadataOf(await shown(request)), edit: editMetadata });
 
   // ---- tags
 

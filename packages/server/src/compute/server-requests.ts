@@ -1,7 +1,10 @@
 // Request bodies of the servers API, checked and turned into typed values. Every failure is
 // a 400 that names the field, as Nova's "Invalid input for field/attribute ..." does.
+import { isIPv4, isIPv6 } from 'node:net';
 import type { PersonalityFile } from '../backends/backend.ts';
-import { badRequest } from '../http/errors.ts';
+import { badRequest, forbidden } from '../http/errors.ts';
+import { novaAtLeast, type ComputeApi } from './microversion.ts';
+import { SINCE } from './nova-versions.ts';
 
 export const MAX_METADATA_ITEMS = 128;
 export const MAX_METADATA_KEY = 255;
@@ -21,6 +24,11 @@ export interface CreateRequest {
   files: PersonalityFile[];
   adminPass: string | null;
   tags: string[];
+  description: string | null;
+  accessIPv4: string;
+  accessIPv6: string;
+  /** The guest's hostname when the user chose one (2.90). */
+  hostname: string | null;
 }
 
 const invalid = (field: string, why: string) => badRequest(`Invalid input for field/attribute ${field}. ${why}`);
@@ -43,12 +51,32 @@ export function member(body: unknown, key: string, fields?: readonly string[], a
   return body[key] as Record<string, unknown>;
 }
 
-/** What Nova 2.1's server create takes (and we accept and ignore where we have no use), plus tags and description. */
+/** What Nova 2.1's server create takes (and we accept and ignore where we have no use). */
 const CREATE_FIELDS = [
   'name', 'imageRef', 'flavorRef', 'adminPass', 'metadata', 'networks', 'OS-DCF:diskConfig', 'accessIPv4', 'accessIPv6', 'personality',
   'availability_zone', 'block_device_mapping', 'block_device_mapping_v2', 'config_drive', 'key_name', 'min_count', 'max_count',
-  'return_reservation_id', 'security_groups', 'user_data', 'description', 'tags',
+  'return_reservation_id', 'security_groups', 'user_data',
 ];
+/** What later microversions add to (or, with `until`, take from) a create. */
+const CREATE_VERSIONED: { field: string; since: string; until?: string }[] = [
+  { field: 'description', since: SINCE.serverDescription },
+  { field: 'tags', since: SINCE.createTags },
+  { field: 'personality', since: '2.1', until: SINCE.rebuildUserData },
+  { field: 'trusted_image_certificates', since: SINCE.trustedCertificates },
+  { field: 'host', since: '2.74' },
+  { field: 'hypervisor_hostname', since: '2.74' },
+  { field: 'hostname', since: SINCE.hostname },
+];
+/** Cyclades' create also takes these (kamaki's `--project-id`, Synnefo's key names). */
+const CYCLADES_CREATE_FIELDS = ['tags', 'project', 'shared_to_project', 'SNF:key_names'];
+
+/** The members a create (or, with `base`, another request) takes at the request's API. */
+function fieldsAt(api: ComputeApi, base: readonly string[], versioned: typeof CREATE_VERSIONED, cyclades: readonly string[]): string[] {
+  if (api.synnefo) return [...base, ...cyclades];
+  const inRange = (v: (typeof versioned)[number]) => novaAtLeast(api, v.since) && (v.until === undefined || !novaAtLeast(api, v.until));
+  const dropped = versioned.filter((v) => !inRange(v)).map((v) => v.field);
+  return [...base.filter((f) => !dropped.includes(f)), ...versioned.filter(inRange).map((v) => v.field)];
+}
 
 export function serverName(value: unknown, field = 'name'): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalid(field, 'A server name is a non-empty string.');
@@ -138,10 +166,24 @@ function count(value: unknown, field: string): void {
   if (Number(value) !== 1) throw badRequest(`Invalid ${field}: only one server can be created per request`);
 }
 
-/** The `server` object of `POST /servers`. */
-export function createRequest(body: unknown): CreateRequest {
-  const s = member(body, 'server', CREATE_FIELDS, ['os:scheduler_hints', 'OS-SCH-HNT:scheduler_hints']);
+/** The `server` object of `POST /servers`, as the request's API takes it. */
+export function createRequest(body: unknown, api: ComputeApi, caller: { admin: boolean; projectId: string }): CreateRequest {
+  const s = member(body, 'server', fieldsAt(api, CREATE_FIELDS, CREATE_VERSIONED, CYCLADES_CREATE_FIELDS), ['os:scheduler_hints', 'OS-SCH-HNT:scheduler_hints']);
+  if (s.networks === undefined && novaAtLeast(api, SINCE.networksRequired)) throw invalid('server', "'networks' is a required property");
   networks(s.networks);
+  trustedCertificates(s.trusted_image_certificates);
+  for (const field of ['host', 'hypervisor_hostname'] as const) {
+    if (s[field] === undefined) continue;
+    if (!caller.admin) throw forbidden(`Policy doesn't allow compute:servers:create:requested_destination to be performed.`);
+    throw badRequest(`Compute host ${String(s[field])} could not be found.`);
+  }
+  if (s.project !== undefined && s.project !== caller.projectId) throw badRequest(`Servers are charged to the project of the token (${caller.projectId}), not ${String(s.project)}`);
+  if (s.shared_to_project !== undefined && s.shared_to_project !== false) throw badRequest('Shared resources are not enabled on this cloud');
+  const keyNames = s['SNF:key_names'];
+  if (keyNames !== undefined && (!Array.isArray(keyNames) || keyNames.length > 1 || keyNames.some((k) => typeof k !== 'string'))) {
+    throw invalid('SNF:key_names', 'At most one key name is supported.');
+  }
+  if (Array.isArray(keyNames) && keyNames.length === 1 && s.key_name === undefined) s.key_name = keyNames[0];
   count(s.min_count, 'min_count');
   count(s.max_count, 'max_count');
   if (s.key_name !== undefined && s.key_name !== null && typeof s.key_name !== 'string') throw invalid('key_name', 'It is a string.');
@@ -159,12 +201,114 @@ export function createRequest(body: unknown): CreateRequest {
     files: s.personality === undefined ? [] : personality(s.personality),
     adminPass: (s.adminPass as string | undefined) ?? null,
     tags: s.tags === undefined ? [] : tagList(s.tags),
+    description: description(s.description),
+    accessIPv4: s.accessIPv4 === undefined ? '' : accessIp(s.accessIPv4, 4),
+    accessIPv6: s.accessIPv6 === undefined ? '' : accessIp(s.accessIPv6, 6),
+    hostname: s.hostname === undefined ? null : hostname(s.hostname, api),
+  };
+}
+
+/** A server's description (2.19): up to 255 characters, or null. */
+export function description(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length > 255) throw invalid('description', 'It is a string of at most 255 characters, or null.');
+  return value;
+}
+
+/** accessIPv4 / accessIPv6: an address of that family. */
+export function accessIp(value: unknown, family: 4 | 6): string {
+  if (typeof value !== 'string' || !(family === 4 ? isIPv4(value) : isIPv6(value))) throw invalid(`accessIPv${family}`, `It is not a valid IPv${family} address.`);
+  return value;
+}
+
+/** A guest hostname (2.90): a DNS label, or from 2.94 a fully qualified name. */
+export function hostname(value: unknown, api: ComputeApi): string {
+  const fqdn = novaAtLeast(api, SINCE.fqdnHostname);
+  const ok = typeof value === 'string' && (fqdn
+    ? value.length <= 255 && /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(value)
+    : /^[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9]$/.test(value));
+  if (!ok) throw invalid('hostname', fqdn ? 'It is a hostname or a fully qualified domain name.' : 'It is a hostname of 2 to 63 letters, digits and dashes.');
+  return value as string;
+}
+
+/** trusted_image_certificates (2.63): this cloud verifies no image signatures, so only null is accepted. */
+function trustedCertificates(value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string')) throw invalid('trusted_image_certificates', 'It is a non-empty list of certificate ids, or null.');
+  throw badRequest('Image certificate validation is not enabled on this cloud: trusted_image_certificates must be null');
+}
+
+/** `PUT /servers/{id}`: what Nova's update takes at the request's version (Cyclades: a new name only). */
+export function updateRequest(body: unknown, api: ComputeApi): Partial<Pick<CreateRequest, 'name' | 'description' | 'accessIPv4' | 'accessIPv6'>> & { hostname?: string } {
+  if (api.synnefo) return { name: serverName(member(body, 'server').name) };
+  const fields = ['name', 'accessIPv4', 'accessIPv6', 'OS-DCF:diskConfig',
+    ...(novaAtLeast(api, SINCE.serverDescription) ? ['description'] : []), ...(novaAtLeast(api, SINCE.hostname) ? ['hostname'] : [])];
+  const s = member(body, 'server', fields);
+  return {
+    ...(s.name === undefined ? {} : { name: serverName(s.name) }),
+    ...('description' in s ? { description: description(s.description) } : {}),
+    ...(s.accessIPv4 === undefined ? {} : { accessIPv4: s.accessIPv4 === null ? '' : accessIp(s.accessIPv4, 4) }),
+    ...(s.accessIPv6 === undefined ? {} : { accessIPv6: s.accessIPv6 === null ? '' : accessIp(s.accessIPv6, 6) }),
+    ...(s.hostname === undefined ? {} : { hostname: hostname(s.hostname, api) }),
+  };
+}
+
+/** What a rebuild changes besides the image; absent fields stay as they were. */
+export interface RebuildRequest {
+  imageRef: string;
+  name?: string;
+  metadata?: Record<string, string>;
+  files: PersonalityFile[];
+  adminPass: string | null;
+  description?: string | null;
+  accessIPv4?: string;
+  accessIPv6?: string;
+  /** A key name, null to boot without one (2.54), or absent to keep the server's. */
+  keyName?: string | null;
+  /** User data (2.57), null to drop it; absent keeps none (user data is not kept after a build). */
+  userData: Buffer | null;
+  hostname?: string;
+}
+
+const REBUILD_FIELDS = ['imageRef', 'name', 'adminPass', 'metadata', 'OS-DCF:diskConfig', 'accessIPv4', 'accessIPv6', 'preserve_ephemeral', 'personality'];
+const REBUILD_VERSIONED: typeof CREATE_VERSIONED = [
+  { field: 'description', since: SINCE.serverDescription },
+  { field: 'key_name', since: SINCE.rebuildKeyName },
+  { field: 'personality', since: '2.1', until: SINCE.rebuildUserData },
+  { field: 'user_data', since: SINCE.rebuildUserData },
+  { field: 'trusted_image_certificates', since: SINCE.trustedCertificates },
+  { field: 'hostname', since: SINCE.hostname },
+];
+
+/** The `rebuild` action's argument. */
+export function rebuildRequest(args: unknown, api: ComputeApi): RebuildRequest {
+  if (!isObject(args)) throw invalid('rebuild', 'It is an object with at least imageRef.');
+  only(args, fieldsAt(api, REBUILD_FIELDS, REBUILD_VERSIONED, []), 'rebuild');
+  if (args.preserve_ephemeral !== undefined && typeof args.preserve_ephemeral !== 'boolean') throw invalid('preserve_ephemeral', 'It is a boolean.');
+  if (args.key_name !== undefined && args.key_name !== null && typeof args.key_name !== 'string') throw invalid('key_name', 'It is a string or null.');
+  if (args.adminPass !== undefined && (typeof args.adminPass !== 'string' || args.adminPass.length > 255)) throw invalid('adminPass', 'It is a string of at most 255 characters.');
+  if (typeof args.user_data === 'string' && args.user_data.length > MAX_USER_DATA) throw invalid('user_data', `It has at most ${MAX_USER_DATA} characters.`);
+  trustedCertificates(args.trusted_image_certificates);
+  return {
+    imageRef: reference(args.imageRef, 'imageRef'),
+    ...(args.name === undefined ? {} : { name: serverName(args.name) }),
+    ...(args.metadata === undefined ? {} : { metadata: metadata(args.metadata) }),
+    files: args.personality === undefined ? [] : personality(args.personality),
+    adminPass: (args.adminPass as string | undefined) ?? null,
+    ...('description' in args ? { description: description(args.description) } : {}),
+    ...(args.accessIPv4 === undefined ? {} : { accessIPv4: accessIp(args.accessIPv4, 4) }),
+    ...(args.accessIPv6 === undefined ? {} : { accessIPv6: accessIp(args.accessIPv6, 6) }),
+    ...('key_name' in args ? { keyName: args.key_name as string | null } : {}),
+    userData: args.user_data === undefined || args.user_data === null ? null : base64(args.user_data, 'user_data'),
+    ...(args.hostname === undefined ? {} : { hostname: hostname(args.hostname, api) }),
   };
 }
 
 /** `reboot.type`: SOFT or HARD. */
-export function rebootType(value: unknown): 'SOFT' | 'HARD' {
+export function rebootType(value: unknown, options: { defaultSoft?: boolean } = {}): 'SOFT' | 'HARD' {
   only(value, ['type'], 'reboot');
+  // Cyclades takes a reboot without a type as a soft one.
+  if (options.defaultSoft && (!isObject(value) || value.type === undefined)) return 'SOFT';
   const type = isObject(value) && typeof value.type === 'string' ? value.type.toUpperCase() : undefined;
   if (type !== 'SOFT' && type !== 'HARD') throw invalid('type', 'A reboot is SOFT or HARD.');
   return type;

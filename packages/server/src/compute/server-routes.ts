@@ -1,24 +1,23 @@
-// Nova's servers API: create, list, show, rename, delete, the actions, addresses and remote
-// consoles. Metadata and tags are in server-record-routes.ts. Routes parse, call the
-// service and shape the answer; the service decides.
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServiceCatalog } from '../catalog/catalog.ts';
+// The servers API: create, list, show, update, delete, addresses and remote consoles, as Nova
+// answers them at the microversion asked (/compute/v2.1) and as Cyclades does (/compute/v2.0).
+// The actions are in server-actions.ts, metadata and tags in server-record-routes.ts. Routes
+// parse, call the service and shape the answer; the service decides.
+import type { FastifyRequest } from 'fastify';
 import type { App } from '../http/app.ts';
 import { badRequest } from '../http/errors.ts';
-import { computeCaller, type ComputeCaller } from './caller.ts';
-import type { ComputeDeps } from './routes.ts';
 import { nextPageQuery } from '../http/query.ts';
+import { urlsFor, viewContext } from './api-context.ts';
+import { computeCaller } from './caller.ts';
+import { apiOf } from './microversion.ts';
+import type { ComputeDeps } from './routes.ts';
+import { serverActionRoutes } from './server-actions.ts';
 import { SERVER_LIST_REPEATABLE, type Query } from './server-listing.ts';
 import { serverRecordRoutes } from './server-record-routes.ts';
-import { consoleLength, member, only, rebootType, reference, serverName } from './server-requests.ts';
-import type { ServerService } from './server-service.ts';
-import { serverLinks, serverSummary, serverView, type ComputeUrls } from './server-views.ts';
+import { member, updateRequest } from './server-requests.ts';
+import { serverId, serverLinks, serverSummary, serverView } from './server-views.ts';
 
-/** Absolute URLs under the version of the API a request came through. */
-export function urlsFor(catalog: ServiceCatalog, request: FastifyRequest): ComputeUrls {
-  const prefix = request.url.startsWith('/compute/v2.0') ? '/compute/v2.0' : '/compute/v2.1';
-  return { versioned: (path) => catalog.url(prefix + path), bookmark: (path) => catalog.url(`/compute${path}`) };
-}
+/** How long Cyclades keeps answering for a deleted server (Synnefo's POLL_TIME). */
+export const DELETED_KEPT_MS = 3600_000;
 
 export function serverRoutes(app: App, deps: ComputeDeps): void {
   const { servers } = deps;
@@ -26,50 +25,58 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
   const id = (request: FastifyRequest) => (request.params as { id: string }).id;
 
   app.post('/servers', async (request, reply) => {
-    const { row, adminPass } = await servers.create(await caller(request), request.body);
-    const links = serverLinks(urlsFor(deps.catalog, request), row.id);
-    return reply.code(202).header('location', links[0]!.href).send({
-      server: { id: row.id, links, adminPass, 'OS-DCF:diskConfig': 'MANUAL', security_groups: [{ name: 'default' }] },
-    });
+    const api = apiOf(request);
+    const who = await caller(request);
+    const { row, adminPass } = await servers.create(who, request.body, api);
+    const ctx = await viewContext(deps, request, who.admin);
+    const links = serverLinks(ctx.urls, serverId(row, api));
+    reply.code(202).header('location', links[0]!.href);
+    // Cyclades answers the whole server, BUILD, with its password.
+    if (api.synnefo) return { server: { ...serverView(row, ctx), status: 'BUILD', adminPass } };
+    return { server: { id: row.id, links, adminPass, 'OS-DCF:diskConfig': 'MANUAL', security_groups: [{ name: 'default' }] } };
   });
 
   const list = (detail: boolean) => async (request: FastifyRequest) => {
+    const who = await caller(request);
     const query = request.query as Query;
-    const page = await servers.list(await caller(request), query);
-    const urls = urlsFor(deps.catalog, request);
+    const page = await servers.list(who, query, apiOf(request));
+    const ctx = await viewContext(deps, request, who.admin);
     const next = page.next === undefined ? undefined : nextPageQuery(query, page.next, page.limit);
     return {
-      servers: page.rows.map((row) => (detail ? serverView(row, urls) : serverSummary(row, urls))),
-      ...(next ? { servers_links: [{ rel: 'next', href: urls.versioned(`/servers${detail ? '/detail' : ''}?${next}`) }] } : {}),
+      servers: page.rows.map((row) => (detail ? serverView(row, ctx, 'detail') : serverSummary(row, ctx))),
+      ...(next ? { servers_links: [{ rel: 'next', href: urlsFor(deps.catalog, request).versioned(`/servers${detail ? '/detail' : ''}?${next}`) }] } : {}),
     };
   };
   const listing = { config: { repeatableQuery: SERVER_LIST_REPEATABLE } };
   app.get('/servers', listing, list(false));
   app.get('/servers/detail', listing, list(true));
 
-  app.get('/servers/:id', async (request) => ({ server: serverView(await servers.get(await caller(request), id(request)), urlsFor(deps.catalog, request)) }));
+  app.get('/servers/:id', async (request) => {
+    const who = await caller(request);
+    // Cyclades still answers for a server deleted a short while ago (status DELETED).
+    const row = await servers.get(who, id(request), apiOf(request).synnefo ? { deletedWithinMs: DELETED_KEPT_MS } : {});
+    return { server: serverView(row, await viewContext(deps, request, who.admin)) };
+  });
 
-  app.put('/servers/:id', async (request) => {
-    const change = member(request.body, 'server', ['name']);
-    const name = change.name === undefined ? undefined : serverName(change.name);
-    const row = await servers.edit(await caller(request), id(request), 'update', (current) => ({ name: name ?? current.name }));
-    return { server: serverView(row, urlsFor(deps.catalog, request)) };
+  app.put('/servers/:id', async (request, reply) => {
+    const api = apiOf(request);
+    const change = updateRequest(request.body, api);
+    const who = await caller(request);
+    const row = await servers.edit(who, id(request), 'update', (current) => ({
+      name: change.name ?? current.name,
+      ...(change.description === undefined ? {} : { description: change.description }),
+      ...(change.accessIPv4 === undefined ? {} : { access_ipv4: change.accessIPv4 }),
+      ...(change.accessIPv6 === undefined ? {} : { access_ipv6: change.accessIPv6 }),
+      ...(change.hostname === undefined ? {} : { hostname: change.hostname }),
+    }));
+    // Cyclades' rename answers 204.
+    if (api.synnefo) return reply.code(204).send();
+    return { server: serverView(row, await viewContext(deps, request, who.admin), 'update') };
   });
 
   app.delete('/servers/:id', async (request, reply) => {
     await servers.delete(await caller(request), id(request));
     return reply.code(204).send();
-  });
-
-  app.post('/servers/:id/action', async (request, reply) => {
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length !== 1) {
-      throw badRequest('Malformed request body: an action is an object with one member, the action\'s name');
-    }
-    const [name, args] = Object.entries(body)[0]!;
-    // Synnefo's prefix resizes as Cyclades does: no confirmation step.
-    const nova = !request.url.startsWith('/compute/v2.0');
-    return runAction(servers, await caller(request), id(request), name, args, reply, nova);
   });
 
   app.post('/servers/:id/remote-consoles', async (request) => {
@@ -81,45 +88,10 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
 
   app.get('/servers/:id/ips', async (request) => {
     await servers.get(await caller(request), id(request));
-    return { addresses: {} };
+    // Cyclades also lists the ports (none until networking lands).
+    return { addresses: {}, ...(apiOf(request).synnefo ? { attachments: [] } : {}) };
   });
 
+  serverActionRoutes(app, deps, caller);
   serverRecordRoutes(app, deps, caller);
-}
-
-/** One `POST /servers/{id}/action`; Synnefo's `start` and `shutdown` are aliases of Nova's. */
-async function runAction(servers: ServerService, who: ComputeCaller, id: string, name: string, args: unknown, reply: FastifyReply, nova: boolean) {
-  const accepted = () => reply.code(202).send();
-  switch (name) {
-    case 'os-start':
-    case 'start':
-      await servers.startServer(who, id);
-      return accepted();
-    case 'os-stop':
-    case 'shutdown':
-      await servers.stopServer(who, id);
-      return accepted();
-    case 'reboot':
-      await servers.reboot(who, id, rebootType(args));
-      return accepted();
-    case 'resize':
-      only(args, ['flavorRef', 'OS-DCF:diskConfig'], 'resize');
-      await servers.resize(who, id, reference((args as { flavorRef?: unknown } | null)?.flavorRef, 'flavorRef'), { verify: nova });
-      return accepted();
-    case 'confirmResize':
-      await servers.confirmResize(who, id);
-      return reply.code(204).send();
-    case 'revertResize':
-      await servers.revertResize(who, id);
-      return accepted();
-    case 'os-getConsoleOutput':
-      return { output: await servers.consoleOutput(who, id, consoleLength(args)) };
-    case 'os-getVNCConsole': {
-      only(args, ['type'], 'os-getVNCConsole');
-      if ((args as { type?: unknown } | null)?.type !== 'novnc') throw badRequest('Unsupported console type: only "novnc" is served');
-      return { console: { type: 'novnc', url: await servers.vncConsole(who, id) } };
-    }
-    default:
-      throw badRequest(`There is no such action: ${name}`);
-  }
 }

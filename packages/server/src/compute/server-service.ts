@@ -20,12 +20,13 @@ import type { KeypairService } from './keypair-service.ts';
 import { reconcile, type ReconcileReport } from './reconciler.ts';
 import { JOB, ServerJobs } from './server-jobs.ts';
 import { listPage, type Page, type Query } from './server-listing.ts';
-import { createPayload, diskBytes } from './server-personality.ts';
+import { createPayload, diskBytes, hostnameFor, type RebuildPayload } from './server-personality.ts';
 import { activeCharges, existingCharges, settle, type ServerSize } from './server-quota.ts';
 import { resizeFromOf, resizingCharges, settledResize, type ResizeFrom } from './server-resize.ts';
-import { createRequest } from './server-requests.ts';
+import type { ComputeApi } from './microversion.ts';
+import { createRequest, type RebuildRequest } from './server-requests.ts';
 import { checkAction, type ServerAction } from './server-states.ts';
-import { findServer, insertServer, listServers, transition, updateRecord, type Charged, type ServerRow } from './server-store.ts';
+import { findServer, insertServer, listServers, nextSerial, transition, updateRecord, type Charged, type RecordPatch, type ServerRow } from './server-store.ts';
 
 export interface ServerServiceDeps {
   database: Database;
@@ -146,44 +147,41 @@ export class ServerService {
 
   // ---- records
 
-  /** A server the caller may see (theirs, or any for an admin); 404 in Nova's words otherwise. */
-  get(caller: ComputeCaller, id: string): Promise<ServerRow> {
-    return visible(this.db, caller, id);
+  /**
+   * A server the caller may see (theirs, or any for an admin), by UUID or integer id; 404 in
+   * Nova's words otherwise. With `deletedWithinMs`, a server deleted no longer ago than that
+   * is found too (Cyclades answers it with status DELETED for a while).
+   */
+  get(caller: ComputeCaller, id: string, options: { deletedWithinMs?: number } = {}): Promise<ServerRow> {
+    return visible(this.db, caller, id, options.deletedWithinMs);
   }
 
-  list(caller: ComputeCaller, query: Query): Promise<Page> {
-    return listPage(this.db, caller, query);
+  list(caller: ComputeCaller, query: Query, api: ComputeApi): Promise<Page> {
+    return listPage(this.db, caller, query, api);
   }
 
   /**
    * Checks a create request, charges the quota of a running server and queues its build.
    * Nothing is kept if any check fails (400 bad input, 403 over quota).
    */
-  async create(caller: ComputeCaller, body: unknown): Promise<{ row: ServerRow; adminPass: string }> {
-    const request = createRequest(body);
-    const image = await this.deps.images.get({ user: caller.userId, admin: caller.admin }, request.imageRef)
-      .catch(asBadRequest(`Image ${request.imageRef} could not be found.`));
-    if (image.status !== 'active') throw badRequest(`Image ${image.id} is not active.`);
-    if (!(DISK_FORMATS as readonly string[]).includes(image.disk_format ?? '')) throw badRequest(`Image ${image.id} has disk format ${image.disk_format}: only raw, diskdump and qcow2 images boot.`);
+  async create(caller: ComputeCaller, body: unknown, api: ComputeApi): Promise<{ row: ServerRow; adminPass: string }> {
+    const request = createRequest(body, api, caller);
+    const image = await this.bootableImage(caller, request.imageRef);
     const flavor = await this.deps.flavors.usable(caller, request.flavorRef).catch(asBadRequest(`Flavor ${request.flavorRef} could not be found.`));
-    if (flavor.ram < image.min_ram) throw badRequest('Flavor\'s memory is too small for requested image.');
-    const imageSize = image.virtual_size ?? image.size ?? 0;
-    if (flavor.disk !== 0 && (flavor.disk < image.min_disk || diskBytes(flavor.disk, imageSize) < imageSize)) throw badRequest('Flavor\'s disk is too small for requested image.');
-    const publicKeys: Record<string, string> = {};
-    if (request.keyName !== null) {
-      const key = await this.deps.keypairs.get(caller.userId, request.keyName).catch(asBadRequest('Invalid key_name provided.'));
-      publicKeys[key.name] = key.public_key;
-    }
+    checkFits(flavor, image);
+    const publicKeys = await this.publicKeys(caller, request.keyName);
     const adminPass = request.adminPass ?? generatePassword();
     const now = new Date().toISOString();
+    const id = randomUUID();
     const blank: ServerRow = {
-      id: randomUUID(), name: request.name, user_id: caller.userId, project_id: caller.projectId, image_id: image.id,
-      flavor_id: flavor.id, vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, vm_state: 'building', task_state: 'spawning',
+      id, serial: 0, name: request.name, user_id: caller.userId, project_id: caller.projectId, image_id: image.id,
+      flavor_id: flavor.id, flavor_name: flavor.name, vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, vm_state: 'building', task_state: 'spawning',
       power_state: 0, key_name: request.keyName, metadata: JSON.stringify(request.metadata), tags: JSON.stringify(request.tags),
+      description: request.description, access_ipv4: request.accessIPv4, access_ipv6: request.accessIPv6, hostname: request.hostname ?? hostnameFor(request.name, id),
       fault: null, backend: this.deps.backend.name, charged: '{}', resize_from: null, progress: 0, launched_at: null, created_at: now, updated_at: now, deleted_at: null,
     };
     const row = await withTransaction(this.deps.database, async (trx) => {
-      const server = { ...blank, charged: await settle(this.deps.quota, trx, blank, activeCharges(flavor)) };
+      const server = { ...blank, serial: await nextSerial(trx, 'server'), charged: await settle(this.deps.quota, trx, blank, activeCharges(flavor)) };
       await insertServer(trx, server);
       await this.deps.jobs.enqueue(trx, { kind: JOB.create, target: server.id, payload: createPayload(request, adminPass, publicKeys, caller.admin) });
       return server;
@@ -193,13 +191,28 @@ export class ServerService {
     return { row, adminPass };
   }
 
-  /** Changes name, metadata or tags (any state but deleted); returns the server as it is then. */
-  async edit(caller: ComputeCaller, id: string, action: ServerAction, change: (row: ServerRow) => Pick<Partial<ServerRow>, 'name' | 'metadata' | 'tags'>): Promise<ServerRow> {
+  /** An active image the caller may boot (400 otherwise, in Nova's words). */
+  private async bootableImage(caller: ComputeCaller, ref: string) {
+    const image = await this.deps.images.get({ user: caller.userId, admin: caller.admin }, ref).catch(asBadRequest(`Image ${ref} could not be found.`));
+    if (image.status !== 'active') throw badRequest(`Image ${image.id} is not active.`);
+    if (!(DISK_FORMATS as readonly string[]).includes(image.disk_format ?? '')) throw badRequest(`Image ${image.id} has disk format ${image.disk_format}: only raw, diskdump and qcow2 images boot.`);
+    return image;
+  }
+
+  /** The public key of the caller's key pair `name` (none for null), copied for the job. */
+  private async publicKeys(caller: ComputeCaller, name: string | null): Promise<Record<string, string>> {
+    if (name === null) return {};
+    const key = await this.deps.keypairs.get(caller.userId, name).catch(asBadRequest('Invalid key_name provided.'));
+    return { [key.name]: key.public_key };
+  }
+
+  /** Changes record-only fields (any state but deleted); returns the server as it is then. */
+  async edit(caller: ComputeCaller, id: string, action: ServerAction, change: (row: ServerRow) => RecordPatch): Promise<ServerRow> {
     return withTransaction(this.deps.database, async (trx) => {
       const row = await visible(trx, caller, id);
       checkAction(row, action);
-      if (!(await updateRecord(trx, id, change(row)))) throw notFound(`Instance ${id} could not be found.`);
-      return (await findServer(trx, id))!;
+      if (!(await updateRecord(trx, row.id, change(row)))) throw notFound(`Instance ${id} could not be found.`);
+      return (await findServer(trx, row.id))!;
     });
   }
 
@@ -218,8 +231,45 @@ export class ServerService {
     return this.requestTask(caller, id, 'os-stop', { task: 'powering-off', kind: JOB.stop });
   }
 
+  /** A soft reboot of a running server, or a hard one of a running or stopped server (which starts it, as Nova does). */
   reboot(caller: ComputeCaller, id: string, type: 'SOFT' | 'HARD'): Promise<void> {
-    return this.requestTask(caller, id, 'reboot', { task: type === 'HARD' ? 'rebooting_hard' : 'rebooting', kind: JOB.reboot, payload: { type } });
+    if (type === 'SOFT') return this.requestTask(caller, id, 'reboot', { task: 'rebooting', kind: JOB.reboot, payload: { type } });
+    return this.requestTask(caller, id, 'rebootHard', { task: 'rebooting_hard', kind: JOB.reboot, payload: { type }, target: activeCharges });
+  }
+
+  /**
+   * Re-images a server, keeping its id (Nova's rebuild): its root disk is made anew from
+   * `request.imageRef` and the server comes back in the power state it had (an ERROR one
+   * running). Name, metadata and the rest change at once; the status is REBUILD meanwhile.
+   * Returns the admin password the guest gets.
+   */
+  async rebuild(caller: ComputeCaller, id: string, request: RebuildRequest): Promise<{ row: ServerRow; adminPass: string }> {
+    const current = await this.get(caller, id);
+    checkAction(current, 'rebuild');
+    const image = await this.bootableImage(caller, request.imageRef);
+    checkFits(current, image);
+    const keyName = request.keyName === undefined ? current.key_name : request.keyName;
+    // A kept key whose key pair has gone since cannot be given again (the server keeps no copy).
+    const publicKeys = await this.publicKeys(caller, keyName).catch((error) => {
+      if (request.keyName === undefined) return {};
+      throw error;
+    });
+    const adminPass = request.adminPass ?? generatePassword();
+    const running = current.vm_state !== 'stopped';
+    const payload: RebuildPayload = { ...createPayload(request, adminPass, publicKeys, caller.admin), running };
+    const patch: Partial<ServerRow> = {
+      image_id: image.id, key_name: keyName, progress: 0,
+      ...(request.name === undefined ? {} : { name: request.name }),
+      ...(request.metadata === undefined ? {} : { metadata: JSON.stringify(request.metadata) }),
+      ...(request.description === undefined ? {} : { description: request.description }),
+      ...(request.accessIPv4 === undefined ? {} : { access_ipv4: request.accessIPv4 }),
+      ...(request.accessIPv6 === undefined ? {} : { access_ipv6: request.accessIPv6 }),
+      ...(request.hostname === undefined ? {} : { hostname: request.hostname }),
+    };
+    await this.requestTask(caller, id, 'rebuild', {
+      task: 'rebuilding', kind: JOB.rebuild, payload, patch, target: (row) => (running ? activeCharges(row) : existingCharges(row)),
+    });
+    return { row: (await findServer(this.db, current.id))!, adminPass };
   }
 
   /**
@@ -247,7 +297,7 @@ export class ServerService {
   async confirmResize(caller: ComputeCaller, id: string): Promise<void> {
     const row = await this.get(caller, id);
     checkAction(row, 'confirmResize');
-    if (!(await this.finishResize(row))) throw conflict(`Cannot 'confirmResize' instance ${id}: it changed meanwhile`);
+    if (!(await this.finishResize(row))) throw conflict(`Cannot 'confirmResize' instance ${row.id}: it changed meanwhile`);
   }
 
   /** Goes back to the old flavor of a server in VERIFY_RESIZE (REVERT_RESIZE until done). */
@@ -290,10 +340,10 @@ export class ServerService {
       const charged = request.target ? await settle(this.deps.quota, trx, row, request.target(row)) : row.charged;
       // A new task clears the last one's fault, except a delete: the fault may say why.
       const patch = { ...request.patch, task_state: request.task, charged, ...(action === 'delete' ? {} : { fault: null }) };
-      if (!(await transition(trx, id, { vm_state: row.vm_state as VmState, task_state: row.task_state }, patch))) {
-        throw conflict(`Cannot '${action}' instance ${id}: it changed meanwhile`);
+      if (!(await transition(trx, row.id, { vm_state: row.vm_state as VmState, task_state: row.task_state }, patch))) {
+        throw conflict(`Cannot '${action}' instance ${row.id}: it changed meanwhile`);
       }
-      await this.deps.jobs.enqueue(trx, { kind: request.kind, target: id, payload: request.payload ?? {} });
+      await this.deps.jobs.enqueue(trx, { kind: request.kind, target: row.id, payload: request.payload ?? {} });
       return true;
     });
     if (queued) this.deps.jobs.kick();
@@ -305,7 +355,7 @@ export class ServerService {
   async consoleOutput(caller: ComputeCaller, id: string, lines: number | null): Promise<string> {
     const row = await this.get(caller, id);
     checkAction(row, 'os-getConsoleOutput');
-    const bytes = await this.deps.backend.consoleOutput(id, MAX_CONSOLE_BYTES).catch(backendConflict);
+    const bytes = await this.deps.backend.consoleOutput(row.id, MAX_CONSOLE_BYTES).catch(backendConflict);
     return tail(bytes.toString('utf8'), lines);
   }
 
@@ -315,7 +365,7 @@ export class ServerService {
     checkAction(row, 'os-getVNCConsole');
     if (!this.deps.backend.capabilities.vncConsole) throw conflict(`The compute backend (${this.deps.backend.name}) does not serve graphical consoles`);
     if (!caller.tokenHash) throw unauthorized('A console is issued to a signed-in user');
-    return (await this.deps.consoles.issue(id, { userId: caller.userId, tokenHash: caller.tokenHash })).url;
+    return (await this.deps.consoles.issue(row.id, { userId: caller.userId, tokenHash: caller.tokenHash })).url;
   }
 
   /** The VNC socket of a running server (for the console proxy); throws if it does not run. */
@@ -327,10 +377,18 @@ export class ServerService {
 }
 
 /** A server the caller may see (theirs, or any for an admin); 404 in Nova's words otherwise. */
-async function visible(ex: Executor, caller: ComputeCaller, id: string): Promise<ServerRow> {
+async function visible(ex: Executor, caller: ComputeCaller, id: string, deletedWithinMs?: number): Promise<ServerRow> {
   const row = await findServer(ex, id);
-  if (!row || row.vm_state === 'deleted' || (row.user_id !== caller.userId && !caller.admin)) throw notFound(`Instance ${id} could not be found.`);
+  const gone = row?.vm_state === 'deleted' && (deletedWithinMs === undefined || Date.parse(row.deleted_at ?? row.updated_at) < Date.now() - deletedWithinMs);
+  if (!row || gone || (row.user_id !== caller.userId && !caller.admin)) throw notFound(`Instance ${id} could not be found.`);
   return row;
+}
+
+/** Nova's checks of an image against the flavor (or server) it is to boot with. */
+function checkFits(flavor: { ram: number; disk: number }, image: { min_ram: number; min_disk: number; virtual_size: number | null; size: number | null }): void {
+  if (flavor.ram < image.min_ram) throw badRequest('Flavor\'s memory is too small for requested image.');
+  const imageSize = image.virtual_size ?? image.size ?? 0;
+  if (flavor.disk !== 0 && (flavor.disk < image.min_disk || diskBytes(flavor.disk, imageSize) < imageSize)) throw badRequest('Flavor\'s disk is too small for requested image.');
 }
 
 const backendConflict = (error: unknown): never => {

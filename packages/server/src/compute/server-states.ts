@@ -8,7 +8,7 @@ import { conflict } from '../http/errors.ts';
 export const POWER = { unknown: 0, running: 1, shutdown: 4 } as const;
 
 export type ServerAction =
-  | 'os-start' | 'os-stop' | 'reboot' | 'resize' | 'confirmResize' | 'revertResize' | 'delete'
+  | 'os-start' | 'os-stop' | 'reboot' | 'rebootHard' | 'rebuild' | 'resize' | 'confirmResize' | 'revertResize' | 'delete'
   | 'os-getConsoleOutput' | 'os-getVNCConsole' | 'update' | 'metadata' | 'tags';
 
 interface Rule {
@@ -24,6 +24,10 @@ export const ACTION_RULES: Record<ServerAction, Rule> = {
   'os-start': { states: ['stopped'], whileBusy: false },
   'os-stop': { states: ['active'], whileBusy: false },
   reboot: { states: ['active'], whileBusy: false },
+  // Nova hard-reboots a stopped server too: it starts it.
+  rebootHard: { states: ['active', 'stopped'], whileBusy: false },
+  // Re-imaging keeps the power state the server had (an error one ends up running).
+  rebuild: { states: ['active', 'stopped', 'error'], whileBusy: false },
   // Nova resizes a running server too (stopped and started again); Cyclades only a stopped
   // one (server-service.ts checks that on /compute/v2.0). See server-resize.ts.
   resize: { states: ['active', 'stopped'], whileBusy: false },
@@ -43,11 +47,12 @@ export const ACTION_RULES: Record<ServerAction, Rule> = {
 /** Throws 409 (`conflictingRequest`, as Nova words it) unless `action` is allowed now. */
 export function checkAction(server: { id: string; vm_state: VmState; task_state: string | null }, action: ServerAction): void {
   const rule = ACTION_RULES[action];
+  const name = action === 'rebootHard' ? 'reboot' : action;
   if (!rule.states.includes(server.vm_state)) {
-    throw conflict(`Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
+    throw conflict(`Cannot '${name}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
   }
   if (server.task_state !== null && !rule.whileBusy) {
-    throw conflict(`Cannot '${action}' instance ${server.id} while it is in task_state ${server.task_state}`);
+    throw conflict(`Cannot '${name}' instance ${server.id} while it is in task_state ${server.task_state}`);
   }
 }
 
@@ -57,23 +62,35 @@ const RESIZING = new Set<string | null>(['resize_prep', 'resizing']);
 export const expectsRunning = (row: { vm_state: VmState; power_state: number }) =>
   row.vm_state === 'active' || (row.vm_state === 'resized' && row.power_state === POWER.running);
 
-/** The status clients see. */
+/** The status Nova's clients see. */
 export function serverStatus(vmState: VmState, taskState: string | null): ServerStatus {
+  if (vmState === 'deleted') return 'DELETED';
+  if (taskState === 'rebuilding') return 'REBUILD';
+  if (taskState === 'rebooting') return 'REBOOT';
+  if (taskState === 'rebooting_hard') return 'HARD_REBOOT';
   switch (vmState) {
     case 'building': return 'BUILD';
-    case 'active':
-      if (RESIZING.has(taskState)) return 'RESIZE';
-      return taskState === 'rebooting' ? 'REBOOT' : taskState === 'rebooting_hard' ? 'HARD_REBOOT' : 'ACTIVE';
+    case 'active': return RESIZING.has(taskState) ? 'RESIZE' : 'ACTIVE';
     case 'stopped': return RESIZING.has(taskState) ? 'RESIZE' : 'SHUTOFF';
     case 'resized': return taskState === 'resize_reverting' ? 'REVERT_RESIZE' : 'VERIFY_RESIZE';
     case 'error': return 'ERROR';
-    case 'deleted': return 'DELETED';
   }
 }
 
+/** Cyclades' statuses: STOPPED for SHUTOFF, REBOOT for every reboot, no resize confirmation, no rebuild. */
+const CYCLADES_STATUS: Partial<Record<ServerStatus, string>> = {
+  SHUTOFF: 'STOPPED', HARD_REBOOT: 'REBOOT', VERIFY_RESIZE: 'RESIZE', REVERT_RESIZE: 'RESIZE', REBUILD: 'BUILD',
+};
+
+/** The status Cyclades' clients (kamaki) see on /compute/v2.0. */
+export const cycladesStatus = (vmState: VmState, taskState: string | null): string => {
+  const status = serverStatus(vmState, taskState);
+  return CYCLADES_STATUS[status] ?? status;
+};
+
 const SYNNEFO_TASKS: Record<string, string> = {
   spawning: 'BUILDING', 'powering-on': 'STARTING', 'powering-off': 'STOPPING', rebooting: 'REBOOTING',
-  rebooting_hard: 'REBOOTING', resize_prep: 'RESIZING', resizing: 'RESIZING', resize_reverting: 'RESIZING', deleting: 'DESTROYING',
+  rebooting_hard: 'REBOOTING', resize_prep: 'RESIZING', resizing: 'RESIZING', resize_reverting: 'RESIZING', deleting: 'DESTROYING', rebuilding: 'BUILDING',
 };
 
 /** Synnefo's name for a task (`SNF:task_state`). */

@@ -1,7 +1,9 @@
 // Queries on the servers table. Only compute/server-* and the reconciler call these. State
 // changes are compare-and-set on the task state, so that a request and a job (or two jobs
 // across a crash) never both win.
+import { sql } from 'kysely';
 import type { Executor, ServersTable, VmState } from '../db/schema.ts';
+import { isSerial } from './migration.ts';
 
 export type ServerRow = ServersTable;
 
@@ -16,9 +18,24 @@ export async function insertServer(ex: Executor, row: ServerRow): Promise<void> 
   await ex.insertInto('servers').values(row).execute();
 }
 
-/** A server by id, deleted ones included. */
-export async function findServer(ex: Executor, id: string): Promise<ServerRow | undefined> {
-  return ex.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirst();
+/** A server by UUID or by its integer id (Cyclades'), deleted ones included. */
+export async function findServer(ex: Executor, ref: string): Promise<ServerRow | undefined> {
+  const query = ex.selectFrom('servers').selectAll();
+  return (isSerial(ref) ? query.where('serial', '=', Number(ref)) : query.where('id', '=', ref)).executeTakeFirst();
+}
+
+/**
+ * The next integer id of a kind (`server`, `flavor`). With `taken`, records that this one was
+ * chosen (a flavor created with an integer id) so that the counter moves past it.
+ */
+export async function nextSerial(ex: Executor, kind: 'server' | 'flavor', taken?: number): Promise<number> {
+  const value = taken === undefined ? sql<number>`value + 1` : sql<number>`case when value > ${taken} then value else ${taken} end`;
+  if (taken !== undefined) {
+    await ex.updateTable('compute_serials').set({ value }).where('kind', '=', kind).execute();
+    return taken;
+  }
+  const row = await ex.updateTable('compute_serials').set({ value }).where('kind', '=', kind).returning('value').executeTakeFirstOrThrow();
+  return Number(row.value);
 }
 
 /** What a compare-and-set expects to find: the task state, and the vm_state if given. */
@@ -36,8 +53,11 @@ export async function transition(ex: Executor, id: string, expected: Expected, p
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Changes record-only fields (name, metadata, tags) of a server that is not deleted. */
-export async function updateRecord(ex: Executor, id: string, patch: Pick<Partial<ServerRow>, 'name' | 'metadata' | 'tags'>): Promise<boolean> {
+/** The fields a user changes without a task: name, description, access addresses, hostname, metadata, tags. */
+export type RecordPatch = Pick<Partial<ServerRow>, 'name' | 'description' | 'access_ipv4' | 'access_ipv6' | 'hostname' | 'metadata' | 'tags'>;
+
+/** Changes record-only fields of a server that is not deleted. */
+export async function updateRecord(ex: Executor, id: string, patch: RecordPatch): Promise<boolean> {
   const result = await ex.updateTable('servers').set({ ...patch, updated_at: new Date().toISOString() })
     .where('id', '=', id).where('vm_state', '!=', 'deleted').executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;

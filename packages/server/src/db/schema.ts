@@ -262,6 +262,8 @@ export interface FlavorsTable {
   /** JSON object of strings. */
   extra_specs: string;
   created_at: string;
+  /** Cyclades' integer id (the id itself when that is an integer). */
+  serial: number;
 }
 
 /** Projects that may use a private flavor. */
@@ -308,6 +310,15 @@ export interface ServersTable {
   charged: string;
   /** JSON ResizeFrom: while a resize is under way or waits for confirmation, what to revert to. */
   resize_from: string | null;
+  /** Cyclades' integer id. */
+  serial: number;
+  /** Nova's description (2.19), access addresses and hostname (2.90), as the user set them. */
+  description: string | null;
+  access_ipv4: string;
+  access_ipv6: string;
+  hostname: string;
+  /** The name of the flavor the server has (Nova's `original_name`), kept if the flavor goes. */
+  flavor_name: string;
   progress: number;
   launched_at: string | null;
   created_at: string;
@@ -355,6 +366,7 @@ export interface Schema {
   flavor_access: FlavorAccessTable;
   keypairs: KeypairsTable;
   servers: ServersTable;
+  compute_serials: { kind: string; value: number };
   console_tokens: ConsoleTokensTable;
   login_pairs: LoginPairsTable;
   login_users: LoginUsersTable;

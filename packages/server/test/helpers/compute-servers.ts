@@ -10,8 +10,11 @@ export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 
 export function computeHelpers(plane: () => TestPlane) {
-  const nova = (user: User, method: string, path: string, body?: unknown) =>
-    plane().call(method, `/compute/v2.1${path}`, { token: user.token, ...(body === undefined ? {} : { body }) });
+  /** A call to Nova, at microversion 2.1 unless `version` says otherwise. */
+  const nova = (user: User, method: string, path: string, body?: unknown, version?: string) =>
+    plane().call(method, `/compute/v2.1${path}`, {
+      token: user.token, ...(body === undefined ? {} : { body }), ...(version === undefined ? {} : { headers: { 'openstack-api-version': `compute ${version}` } }),
+    });
 
   /** A small active raw image of `user`'s, uploaded through Glance. */
   const image = async (user: User, attributes: Record<string, unknown> = {}): Promise<string> => {

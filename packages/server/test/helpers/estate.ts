@@ -79,10 +79,15 @@ export async function buildEstate(plane: TestPlane): Promise<Estate> {
   v['a.metaValue'] = named('metavalue');
   v['a.tag'] = named('tag');
   v['a.adminPass'] = named('adminpass');
+  // Tags on create came with microversion 2.52.
   const server = await A('POST', '/compute/v2.1/servers', {
+    headers: { 'openstack-api-version': 'compute 2.52' },
     body: { server: { name: v['a.serverName'], imageRef: v['a.image'], flavorRef: v['a.flavor'], networks: 'none', key_name: v['a.keypair'], metadata: { [v['a.metaKey']]: v['a.metaValue'] }, tags: [v['a.tag']], adminPass: v['a.adminPass'] } },
   });
   v['a.server'] = server.body.server.id;
+  // Cyclades' integer ids (/compute/v2.0) of the same server and flavor.
+  v['a.serverSerial'] = String((await A('GET', `/compute/v2.0/servers/${v['a.server']}`)).body.server.id);
+  v['a.flavorSerial'] = String((await A('GET', `/compute/v2.0/flavors/${v['a.flavor']}`)).body.flavor.id);
   const gone = await A('POST', '/compute/v2.1/servers', { body: { server: { name: named('gone'), imageRef: v['a.image'], flavorRef: '1', networks: 'none' } } });
   v['a.gone'] = gone.body.server.id;
   v['a.goneName'] = named('gone');
@@ -90,6 +95,8 @@ export async function buildEstate(plane: TestPlane): Promise<Estate> {
   await A('DELETE', `/compute/v2.1/servers/${v['a.gone']}`);
   await plane.jobs.idle(v['a.server']);
   await plane.jobs.idle(v['a.gone']);
+  // Cyclades still answers for it a while (DELETED), with its integer id.
+  v['a.goneSerial'] = String((await A('GET', `/compute/v2.0/servers/${v['a.gone']}`)).body.server.id);
   v['a.consoleToken'] = (await plane.consoles.issue(server.body.server.id, { userId: a.id, tokenHash: tokenHash(a.token) })).token;
 
   // Pithos: account metadata and a group; a versioned container with metadata; an object with

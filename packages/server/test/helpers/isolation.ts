@@ -45,7 +45,10 @@ export function fill<T>(value: T, vars: Record<string, string>): T {
 /** `text` with A's values put back as placeholders, longest first, to compare answers about look-alikes. */
 function unfill(text: string, vars: Record<string, string>): string {
   const named = Object.entries(vars).filter(([key, value]) => key.startsWith('a.') && value.length >= 8).sort((x, y) => y[1].length - x[1].length);
-  return named.reduce((out, [key, value]) => out.replaceAll(value, `{${key}}`), text);
+  const long = named.reduce((out, [key, value]) => out.replaceAll(value, `{${key}}`), text);
+  // Integer ids (Cyclades' servers and flavors) are short: put back only where they stand as a whole word.
+  const serials = Object.entries(vars).filter(([key]) => key.startsWith('a.') && key.endsWith('Serial'));
+  return serials.reduce((out, [key, value]) => out.replace(new RegExp(`(?<![\\w.-])${value}(?![\\w.-])`, 'g'), `{${key}}`), long);
 }
 
 const tokenOf = (estate: Estate, as: Attack['as']) => (as === 'nobody' ? undefined : as === 'c' ? estate.c.token : estate.b.token);
