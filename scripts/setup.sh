@@ -60,7 +60,8 @@ fi
 # A command of that name that is already there (another checkout's, say) is left alone.
 link_cli() {
   local bin="$PWD/packages/cli/bin/oceanos.js" found dir sudo=""
-  found=$(command -v oceanos || true)
+  # Not npm's own node_modules/.bin, which `npm start` puts first on the PATH of this script.
+  found=$(PATH=$(tr ':' '\n' <<<"$PATH" | grep -v '/node_modules/' | paste -sd: -) command -v oceanos || true)
   if [ -n "$found" ]; then
     [ "$(realpath "$found")" = "$bin" ] && return 0
     say "\`oceanos\` on your PATH is $found, not this checkout's; to use this one: ln -sf $bin $found"
