@@ -12,7 +12,7 @@ import type { Authenticate } from './http/auth.ts';
 import { cloudFault, keystoneFault } from './http/errors.ts';
 import { keystoneResourceRoutes } from './identity/keystone-resource-routes.ts';
 import { keystoneTokenRoutes } from './identity/keystone-token-routes.ts';
-import { KEYSTONE_VERSION } from './identity/keystone-views.ts';
+import { KEYSTONE_V2_VERSION, KEYSTONE_VERSION } from './identity/keystone-views.ts';
 import type { IdentityService } from './identity/service.ts';
 import { synnefoTokenRoutes, userCatalogRoutes } from './identity/synnefo-routes.ts';
 import { quotaRoutes } from './quota/routes.ts';
@@ -71,7 +71,7 @@ function familiesOf(deps: FamilyDeps): ApiFamily[] {
   catalog.register({ type: 'image', name: 'glance', synnefoName: 'cyclades_plankton', path: '/image/v1.0', versionId: 'v1.0', inV3: false });
 
   const v3 = { ...KEYSTONE_VERSION, links: [{ rel: 'self', href: catalog.url('/identity/v3/') }] };
-  const v2 = { id: 'v2.0', status: 'deprecated', updated: '2014-04-17T00:00:00Z', links: [{ rel: 'self', href: catalog.url('/identity/v2.0/') }] };
+  const v2 = { ...KEYSTONE_V2_VERSION, links: [{ rel: 'self', href: catalog.url('/identity/v2.0/') }] };
   const account = { id: 'v1.0', status: 'CURRENT', updated: '2013-06-03T00:00:00Z', links: [{ rel: 'self', href: catalog.url('/account/v1.0/') }] };
 
   return [
