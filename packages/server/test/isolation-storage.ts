@@ -28,7 +28,13 @@ const onObject = (path: string): Attack[] => [
   { method: 'COPY', path, headers: { destination: '/{b.container}/stolen', 'destination-account': '{b.id}' }, expect: 403 },
   { method: 'MOVE', path, headers: { destination: '/{b.container}/stolen', 'destination-account': '{b.id}' }, expect: 403 },
   { method: 'DELETE', path: `${path}?until=9999999999`, expect: 403 },
+  { method: 'DELETE', path: `${path}?delimiter=/`, expect: 403 },
   { method: 'DELETE', path, expect: 403 },
+  // Pithos' partial updates: appending, overwriting, cutting, or writing from another object.
+  { method: 'POST', path: `${path}?update&format=json`, headers: { 'content-type': 'application/octet-stream', 'content-range': 'bytes */*' }, raw: 'appended by b', expect: 403 },
+  { method: 'POST', path: `${path}?update&format=json`, headers: { 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-1/*' }, raw: 'bb', expect: 403 },
+  { method: 'POST', path: `${path}?update`, headers: { 'x-object-bytes': '0' }, expect: 403 },
+  { method: 'POST', path: `${path}?update`, headers: { 'content-range': 'bytes 0-3/*', 'x-source-object': '/{b.container}/{b.object}', 'x-source-account': '{b.id}' }, expect: 403 },
 ];
 
 /**
@@ -69,12 +75,17 @@ export const storageAttacks: Attack[] = [
   { method: 'POST', path: box, headers: { 'content-type': 'application/octet-stream' }, raw: 'blocks of b', expect: 403 },
   { method: 'DELETE', path: `${box}?until=9999999999`, expect: 403 },
   { method: 'DELETE', path: `${account}/{a.privateContainer}`, expect: 403 },
+  { method: 'DELETE', path: `${box}?delimiter=/`, expect: 403 },
+  { method: 'DELETE', path: `${account}/{a.privateContainer}?delimiter=/`, expect: 403 },
+  { method: 'POST', path: `${box}?update`, headers: { 'x-container-meta-alpha': 'changed' }, expect: 403 },
+  { method: 'POST', path: `${account}?update`, headers: { 'x-account-group-{a.group}': '{b.id}' }, expect: 403 },
   // A's objects: the plain one with history, the one shared with C, the large one.
   ...onObject(object),
   ...onObject(`${box}/{a.sharedObject}`),
   ...onObject(`${box}/{a.manifest}`),
   { method: 'GET', path: `${account}/{a.privateContainer}/{a.diary}`, expect: 403 },
   { method: 'PUT', path: `${box}/planted-by-b`, raw: 'b was here', expect: 403 },
+  { method: 'PATCH', path: object, expect: 405 },
   { method: 'PUT', path: `${box}/planted-by-b`, headers: { 'x-copy-from': '/{a.container}/{a.object}' }, expect: 403 },
   // The token in the query, as Pithos' links carry it.
   { method: 'GET', path: `${object}?X-Auth-Token={b.token}`, as: 'nobody', expect: 403 },
@@ -88,6 +99,9 @@ export const storageAttacks: Attack[] = [
   { method: 'PUT', path: `${mine}/{b.object}`, headers: { 'x-object-manifest': '{a.container}/{a.object}' }, raw: '', expect: 201 },
   { method: 'GET', path: `${mine}/{b.object}`, expect: 200 },
   // Knowing a block's hash is not having it: a hashmap naming A's block is missing that block.
+  // Partial updates of B's own object from A's: the source is read with B's rights.
+  { method: 'POST', path: `${mine}/{b.object}?update`, headers: { 'content-range': 'bytes 0-3/*', 'x-source-object': '/{a.container}/{a.object}', 'x-source-account': '{a.id}' }, expect: 403 },
+  { method: 'POST', path: `${mine}/{b.object}?update`, headers: { 'content-range': 'bytes 0-3/*', 'x-source-object': '/{a.privateContainer}/{a.diary}', 'x-source-account': '{a.id}' }, expect: 403 },
   { method: 'PUT', path: `${mine}/possessed?hashmap&format=json`, headers: { 'content-type': 'text/plain' }, raw: '{"bytes": 25, "hashes": ["{a.blockHash}"]}', expect: 409 },
   { method: 'GET', path: `${mine}/possessed`, expect: 404 },
   { method: 'PUT', path: `${mine}/{b.object}`, raw: 'beta content', expect: 201 },

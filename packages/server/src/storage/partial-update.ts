@@ -46,9 +46,10 @@ export interface RangeUpdate { range: ContentRange | null; truncate: number | nu
  */
 export async function updateRange(pithos: PithosService, caller: string, path: ObjectPath, update: RangeUpdate): Promise<Committed> {
   await pithos.checkWrite(caller, path);
+  // The source first: what the caller may not read answers the same whatever else is wrong.
+  const source = update.data.kind === 'source' ? await pithos.objectInfo(caller, update.data.path, update.data.version) : null;
   const old = await pithos.objectInfo(caller, path);
   if (old.manifest) throw badRequest('A large object cannot be updated in part: update its segments');
-  const source = update.data.kind === 'source' ? await pithos.objectInfo(caller, update.data.path, update.data.version) : null;
 
   const size = old.size;
   const range = update.range ?? { offset: null, length: null, total: null };

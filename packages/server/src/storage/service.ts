@@ -383,13 +383,15 @@ export class PithosService {
   }
 
   /**
-   * Pithos' `DELETE ?delimiter=` on an object: the object (404 if missing), then everything
-   * under `name + delimiter` that the caller may write.
+   * Pithos' `DELETE ?delimiter=` on an object: everything under `name + delimiter` that the
+   * caller may write (judged while the object's own grants still stand), then the object.
    */
   async deleteFolder(caller: string, path: ObjectPath, delimiter: string): Promise<void> {
-    await this.deleteObject(caller, path);
+    await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'write');
+    if (!(await store.currentVersion(this.db, path.account, path.container, path.name))) throw notFound(`Object ${path.name} does not exist`);
     const prefix = path.name.endsWith(delimiter) ? path.name : path.name + delimiter;
     await deleteUnder(this.db, this.writer, caller, { account: path.account, container: path.container, prefix });
+    await this.writer.delete(path);
   }
 
   async checkWrite(caller: string, path: ObjectPath): Promise<void> {

@@ -66,6 +66,8 @@ export const BAD_HEADERS: [string, string[]][] = [
   ['x-object-manifest', ['%00', '/', 'c', 'c/' + 'p'.repeat(2000)]], ['x-static-large-object', ['True']],
   ['x-object-sharing', ['garbage', 'read=', 'read=*;write=nobody:grp', 'write=' + 'x,'.repeat(2000)]], ['x-object-share-history', ['maybe']],
   ['x-object-public', ['maybe', 'true']], ['x-fresh-metadata', ['true', 'x']],
+  ['content-range', ['bytes */*', 'bytes 5-1/*', 'bytes 0-99999999999999999999/*', 'bytes 0-1/1', 'garbage']],
+  ['x-source-object', ['/c', '../..', '/%00/x']], ['x-object-bytes', ['-1', 'abc', '1e309', '99999999999999999999']],
   ['x-container-policy-quota', ['-1', '1e309', 'abc']], ['x-container-policy-versioning', ['sometimes', 'auto']],
   ['x-account-group-g', ['garbage', ',,,', 'x'.repeat(5000)]], ['x-object-meta-m', ['x'.repeat(10000), 'ü']], ['x-account-meta-m', ['x'.repeat(10000)]],
   ['x-image-meta-size', ['abc', '-1', '99999999999999999999']], ['x-image-meta-location', ['garbage', 'pithos://', 'pithos://a/b/c', '/c/%00']],

@@ -94,7 +94,11 @@ export const SAMPLES: Record<string, Sample[]> = {
   'PUT /image/v1.0/images/:id': [{ headers: { 'x-image-meta-name': 'fuzzed', 'x-image-meta-is-public': 'false', 'x-image-meta-property-os': 'fuzz' } }],
   // Object storage: one route for accounts, containers and objects; the path says which.
   'PUT /object-store/v1/*': [{ raw: 'fuzz data', contentType: 'text/plain', headers: { 'x-object-meta-fuzz': 'yes' } }, { headers: { 'x-container-policy-versioning': 'auto', 'x-container-policy-quota': '1000000' } }],
-  'POST /object-store/v1/*': [{ headers: { 'x-object-meta-fuzz': 'yes', 'x-container-meta-fuzz': 'yes', 'x-account-meta-fuzz': 'yes' } }, { headers: { 'x-object-sharing': 'read={c.id}' } }],
+  'POST /object-store/v1/*': [
+    { headers: { 'x-object-meta-fuzz': 'yes', 'x-container-meta-fuzz': 'yes', 'x-account-meta-fuzz': 'yes' } }, { headers: { 'x-object-sharing': 'read={c.id}' } },
+    // Pithos' partial update (append).
+    { raw: 'fuzz', contentType: 'application/octet-stream', headers: { 'content-range': 'bytes */*' } },
+  ],
   'COPY /object-store/v1/*': [{ headers: { destination: '/{a.container}/fuzz-copy' } }],
   'MOVE /object-store/v1/*': [{ headers: { destination: '/{a.container}/fuzz-moved' } }],
   ...Object.fromEntries(['/compute/v2.1', '/compute/v2.0'].flatMap((prefix) => Object.entries(COMPUTE).map(([key, samples]) => {

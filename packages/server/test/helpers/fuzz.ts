@@ -145,7 +145,9 @@ function formatProblem(app: App, url: string, reply: Reply): string | undefined 
   const probes = KINDS.map((kind) => format(new ApiError(kind, 'probe', undefined, {}, reply.status)));
   if (typeof probes[0] === 'string') {
     const type = String(reply.headers['content-type'] ?? '');
-    return type.startsWith('text/plain') || (reply.status === 409 && Array.isArray(reply.body)) ? undefined : `a plain text error was expected, not ${type}`;
+    // Swift's own errors are text too: swob's HTML pages, or a sentence as text/plain.
+    const text = type.startsWith('text/plain') || type.startsWith('text/html');
+    return text || (reply.status === 409 && Array.isArray(reply.body)) ? undefined : `a text error was expected, not ${type}`;
   }
   if (reply.body === undefined) return `the error body is not JSON: ${reply.text.slice(0, 200)}`;
   if (!probes.some((probe) => skeleton(probe) === skeleton(reply.body))) return `the error body is not in the family's format: ${reply.text.slice(0, 200)}`;
