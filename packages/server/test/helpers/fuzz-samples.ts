@@ -54,7 +54,7 @@ const COMPUTE: Record<string, Sample[]> = {
   'PUT /servers/:id': json({ server: { name: 'fuzz-renamed' } }),
   'POST /servers/:id/action': [
     { 'os-stop': null }, { 'os-start': null }, { reboot: { type: 'SOFT' } }, { resize: { flavorRef: '1' } }, { confirmResize: null },
-    { revertResize: null }, { 'os-getConsoleOutput': { length: 10 } }, { 'os-getVNCConsole': { type: 'novnc' } },
+    { revertResize: null }, { 'os-getConsoleOutput': { length: 10 } }, { 'os-getVNCConsole': { type: 'novnc' } }, { rebuild: { imageRef: '{a.image}', name: 'fuzz-rebuilt' } },
   ].map((body) => ({ body })),
   'POST /servers/:id/remote-consoles': json({ remote_console: { protocol: 'vnc', type: 'novnc' } }),
   'POST /servers/:id/metadata': json({ metadata: { k: 'v' } }),
