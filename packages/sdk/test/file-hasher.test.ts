@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { blockHash } from '@oceanos/contract/pithos-hashing';
 import { hashFile } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oceanos-hash-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('computes the Pithos hashmap of a file (reference values from hashlib)', async () => {
   const path = join(dir, 'two-blocks');

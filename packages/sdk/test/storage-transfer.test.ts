@@ -3,15 +3,16 @@
 // storage.test.ts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { OceanosClient, TransferError, partPath, type TransferProgress } from '@oceanos/sdk';
 import { FakePithos } from './fake-pithos.ts';
 
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'oceanos-transfer-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function setup() {
   const fake = new FakePithos();

@@ -2,7 +2,7 @@
 // only what is missing, verified and resumed downloads, copy/move/delete, sharing, publishing.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,6 +12,7 @@ import { ADMIN_PASSWORD, startTestCloud, type TestCloud } from './test-cloud.ts'
 const MiB = 1024 * 1024;
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 const dir = mkdtempSync(join(tmpdir(), 'oceanos-storage-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 let cloud: TestCloud;
 let alice: OceanosClient;
 let bob: OceanosClient;
