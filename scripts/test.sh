@@ -7,8 +7,9 @@ source scripts/test-postgres.sh
 ensure_test_postgres
 
 # Whatever the tests put in the temporary directory (data dirs, homes, images) goes into one
-# folder of this run, removed when the run ends, however it ends. Short: VM sockets live below it.
-run_tmp=$(mktemp -d /tmp/oceanos-t.XXXXXX)
+# folder of this run, removed when the run ends, however it ends. A short name: VM sockets live
+# below it, and a unix socket path holds 107 bytes (backends/qemu/qemu-backend.ts).
+run_tmp=$(mktemp -d /tmp/oct.XXXXXX)
 export TMPDIR=$run_tmp
 trap 'rm -rf "$run_tmp"; if [ -n "${OCEANOS_PG_DIR:-}" ]; then stop_throwaway_postgres; fi' EXIT
 
