@@ -14,6 +14,8 @@ export interface Step {
   /** Where oceanos answers otherwise on purpose: its status, and why. */
   oceanosStatus?: number;
   why?: string;
+  /** A difference not fixed yet: reported (SWIFT_COMPARE_REPORT=1) but not failed. */
+  known?: string;
 }
 export interface Sequence { name: string; steps: Step[] }
 
@@ -143,6 +145,48 @@ export const SEQUENCES: Sequence[] = [
     head('/c'),
   ] },
   { name: 'deleting a container that holds objects', steps: [put('/c'), put('/c/o', 'x'), del('/c'), del('/c/o'), del('/c')] },
+  { name: 'account listing parameters', steps: [
+    put('/a1'), put('/a2'), put('/b1'), put('/b-2'),
+    get('?prefix=a'), get('?prefix=a&format=json'), get('?marker=a2'), get('?end_marker=b'), get('?limit=1&format=json'),
+    { ...get('?delimiter=-'), known: 'account listings ignore delimiter' },
+    { ...get('?reverse=true'), known: 'listings ignore reverse' },
+    get('?prefix=zz'), head('?prefix=a'),
+  ] },
+  { name: 'listing in reverse', steps: [
+    ...tree,
+    ...[get('/c?reverse=true'), get('/c?reverse=true&limit=2'), get('/c?reverse=true&marker=b/one')].map((s) => ({ ...s, known: 'listings ignore reverse' })),
+  ] },
+  { name: 'object headers kept and replaced', steps: [
+    put('/c'),
+    put('/c/o', 'x', { 'content-disposition': 'attachment; filename="x.bin"', 'content-encoding': 'gzip', 'x-object-meta-a': '1', 'x-object-meta-b': '2' }),
+    head('/c/o'),
+    post('/c/o', { 'x-object-meta-c': '3' }), head('/c/o'),
+    post('/c/o', { 'x-remove-object-meta-c': 'x', 'x-object-meta-d': '4' }), head('/c/o'),
+    post('/c/o', { 'content-disposition': 'inline' }), head('/c/o'),
+    put('/c/u', 'x', { 'x-object-meta-utf': 'caf\u00e9' }), head('/c/u'),
+    put('/c/detect.json', '{}', { 'content-type': 'text/plain', 'x-detect-content-type': 'true' }), head('/c/detect.json'),
+  ] },
+  { name: 'names that need encoding', steps: [
+    put('/c'), put('/c/a%2Fb', 'slash'), put('/c/sp%20ace', 's'), put('/c/q%3Fmark', 'q'), put('/c/%E2%98%83', 'snow'),
+    get('/c/a%2Fb'), get('/c?format=json'), get('/c?format=xml'), get('/c?prefix=a/'), head('/c/%E2%98%83'),
+  ] },
+  { name: 'copy onto itself and conditional reads', steps: [
+    put('/c'), put('/c/o', 'data', { 'x-object-meta-a': '1' }),
+    { method: 'COPY', path: '/c/o', headers: { destination: '/c/o', 'x-object-meta-b': '2' } }, head('/c/o'),
+    put('/c/o', '', { 'x-copy-from': '/c/o', 'x-fresh-metadata': 'true', 'x-object-meta-c': '3' }), head('/c/o'),
+    get('/c/o', { 'if-none-match': '"8d777f385d3dfec8815d20f7496026dc"' }),
+    head('/c/o', { 'if-none-match': '8d777f385d3dfec8815d20f7496026dc' }),
+    get('/c/o', { 'if-match': '*' }),
+  ] },
+  { name: 'large objects read in ranges', steps: [
+    put('/c'), put('/c/seg/1', 'abcd'), put('/c/seg/2', 'efgh'), put('/c/seg/3', 'ij'),
+    put('/c/dlo', '', { 'x-object-manifest': 'c/seg/' }),
+    get('/c/dlo', { range: 'bytes=3-5' }), get('/c/dlo', { range: 'bytes=-3' }), head('/c/dlo'), get('/c?format=json&prefix=dlo'),
+    { method: 'PUT', path: '/c/slo?multipart-manifest=put', body: JSON.stringify([{ path: '/c/seg/1' }, { path: '/c/seg/2' }]) },
+    { ...get('/c/slo', { range: 'bytes=2-5' }), ignoreHeaders: ['x-manifest-etag'], why: "the MD5 of Swift's stored manifest, which holds its times" },
+    { ...head('/c/slo'), ignoreHeaders: ['x-manifest-etag'], why: "the MD5 of Swift's stored manifest, which holds its times" },
+    { ...get('/c?format=json&prefix=slo'), known: "Swift lists a static large object with the MD5 of its stored manifest as hash, slo_etag, and counts the manifest's bytes in the container" },
+  ] },
   { name: 'authentication', steps: [
     { method: 'GET', path: '', token: 'none' }, { method: 'GET', path: '', token: 'bad' },
     { method: 'HEAD', path: '/c', token: 'bad' }, { method: 'PUT', path: '/c/o', token: 'none', body: 'x' },

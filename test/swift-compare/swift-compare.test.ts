@@ -88,6 +88,7 @@ describe('Swift API: oceanos answers as OpenStack Swift 2.30 does', { skip }, ()
   let swift: Target;
   let oceanos: Target;
   let found = 0;
+  let knownFound = 0;
   let compareDir: string | undefined;
   before(async () => {
     const base = (peer as { base: string }).base;
@@ -104,7 +105,7 @@ describe('Swift API: oceanos answers as OpenStack Swift 2.30 does', { skip }, ()
     await exec('bash', [script, 'stop'], { env: { ...process.env, SWIFT_PEER_DIR: peerDir } }).catch(() => undefined);
     rmSync(peerDir, { recursive: true, force: true });
     if (compareDir) rmSync(compareDir, { recursive: true, force: true });
-    if (report) process.stderr.write(`# ${SEQUENCES.length} sequences, ${SEQUENCES.reduce((n, s) => n + s.steps.length, 0)} requests, ${found} differences\n`);
+    if (report) process.stderr.write(`# ${SEQUENCES.length} sequences, ${SEQUENCES.reduce((n, s) => n + s.steps.length, 0)} requests, ${found} differences, ${knownFound} known ones\n`);
   });
 
   for (const sequence of SEQUENCES) {
@@ -112,15 +113,18 @@ describe('Swift API: oceanos answers as OpenStack Swift 2.30 does', { skip }, ()
       await wipe(swift);
       await wipe(oceanos);
       const problems: string[] = [];
+      const known: string[] = [];
       for (const [i, step] of sequence.steps.entries()) {
         const s = normalise(await replay(swift, step), swift.account);
         const o = normalise(await replay(oceanos, step), oceanos.account);
         for (const d of differences(s, o, step)) {
-          problems.push(`step ${i + 1} ${step.method} ${step.path.slice(0, 80)}: ${d.what}: swift ${JSON.stringify(d.swift)}, oceanos ${JSON.stringify(d.oceanos)}`);
+          const line = `step ${i + 1} ${step.method} ${step.path.slice(0, 80)}: ${d.what}: swift ${JSON.stringify(d.swift)}, oceanos ${JSON.stringify(d.oceanos)}`;
+          (step.known ? known : problems).push(step.known ? `${line} (known: ${step.known})` : line);
         }
       }
       found += problems.length;
-      if (report) for (const p of problems) process.stderr.write(`# [${sequence.name}] ${p}\n`);
+      knownFound += known.length;
+      if (report) for (const p of [...problems, ...known]) process.stderr.write(`# [${sequence.name}] ${p}\n`);
       else assert.deepEqual(problems, []);
     });
   }

@@ -125,9 +125,3 @@ export function mergeMetadata(current: Metadata, change: { set: Metadata; remove
   for (const key of change.remove) delete merged[key];
   return merged;
 }
-
-/** An object POST replaces the user metadata but keeps Content-Disposition and the like. */
-export function keepSystemMetadata(current: Metadata, next: Metadata): Metadata {
-  const kept = Object.fromEntries(Object.entries(current).filter(([k]) => !k.startsWith('x-object-meta-')));
-  return { ...kept, ...next };
-}

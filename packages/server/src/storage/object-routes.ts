@@ -253,6 +253,8 @@ export function objectRoutes(deps: SwiftDeps) {
     const onlySharing = (hasSharing || hasPublic) && Object.keys(metadata).length === 0;
     await pithos.updateObject(caller, path, {
       ...(onlySharing ? {} : { metadata }),
+      // Pithos' `?update` merges the metadata given (an empty value removes a key); Swift replaces it.
+      merge: 'update' in query,
       ...(contentType && !contentType.startsWith('application/x-www-form-urlencoded') ? { contentType } : {}),
       ...(manifestHeader !== undefined ? { manifest: dloFromHeader(manifestHeader) } : {}),
       sharing: sharingFrom(request), publish: publishFrom(request),

@@ -11,7 +11,7 @@ import { checkObjectAccess, firstSharedSerial, grantsForCaller, PUBLIC_READER, u
 import type { BlockStore } from './block-store.ts';
 import { listWithDelimiter, rangeEnd, type ListOptions, type Listed } from './listing.ts';
 import { parseManifest, type Manifest } from './manifest.ts';
-import { checkMetadata, keepSystemMetadata, mergeMetadata, type Metadata } from './names.ts';
+import { checkMetadata, mergeMetadata, type Metadata } from './names.ts';
 import { Md5Workers } from './md5-workers.ts';
 import { ObjectViews, type ObjectView } from './object-view.ts';
 import { ObjectReader, splitHashes } from './reader.ts';
@@ -347,11 +347,13 @@ export class PithosService {
   }
 
   /**
-   * POST on an object: replaces its user metadata (Swift), and optionally its content type,
-   * manifest, sharing and public state. Sharing is the owner's to change.
+   * POST on an object: replaces its metadata (Swift: the user's, Content-Disposition and
+   * Content-Encoding) or merges into it (`merge`, Pithos' `?update`: an empty value removes a
+   * key), and optionally its content type, manifest, sharing and public state. Sharing is the
+   * owner's to change.
    */
   async updateObject(caller: string, path: ObjectPath, change: {
-    metadata?: Metadata; contentType?: string; manifest?: Manifest; sharing?: Sharing; publish?: boolean;
+    metadata?: Metadata; merge?: boolean; contentType?: string; manifest?: Manifest; sharing?: Sharing; publish?: boolean;
   }): Promise<void> {
     await checkObjectAccess(this.db, caller, path.account, path.container, path.name, 'write');
     if (caller !== path.account && (change.sharing !== undefined || change.publish !== undefined)) throw forbidden('Only the owner may change sharing');
@@ -360,7 +362,7 @@ export class PithosService {
       const row = await store.currentVersion(trx, path.account, path.container, path.name);
       if (!row) throw notFound(`Object ${path.name} does not exist`);
       const patch = {
-        ...(change.metadata ? { metadata: JSON.stringify(keepSystemMetadata(JSON.parse(row.metadata), change.metadata)) } : {}),
+        ...(change.metadata ? { metadata: JSON.stringify(change.merge ? mergeUpdate(JSON.parse(row.metadata), change.metadata) : change.metadata) } : {}),
         ...(change.contentType ? { content_type: change.contentType } : {}),
         ...(change.manifest ? { manifest: JSON.stringify(change.manifest) } : {}),
       };
@@ -423,4 +425,10 @@ export class PithosService {
   fillMd5Later(account: string, serial: number): void {
     this.md5Of(account, serial).catch((error) => this.logger.warn({ err: error, serial }, 'computing an MD5 failed'));
   }
+}
+
+/** Pithos' `?update`: the keys given are set, those given empty removed, the rest kept. */
+function mergeUpdate(current: Metadata, given: Metadata): Metadata {
+  const remove = Object.keys(given).filter((key) => given[key] === '');
+  return mergeMetadata(current, { set: Object.fromEntries(Object.entries(given).filter(([, v]) => v !== '')), remove });
 }
