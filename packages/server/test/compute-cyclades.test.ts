@@ -123,6 +123,14 @@ for (const database of await testDatabases()) {
       assert.equal((await kamaki(alice, 'POST', `/servers/${server}/action`, { console: { type: 'vnc' } })).status, 501);
       assert.equal((await kamaki(alice, 'POST', `/servers/${server}/action`, { console: { type: 'spice' } })).status, 400);
       assert.equal((await kamaki(alice, 'POST', `/servers/${server}/action`, { firewallProfile: { profile: 'ENABLED', nic: 1 } })).status, 501);
+      // Over quota: Astakos' 413 overLimit, as Cyclades answers, where Nova answers 403.
+      const limit = await plane.call('PUT', `/account/v1.0/quotas/${alice.id}/cyclades.vm`, { token: plane.adminToken, body: { limit: 1 } });
+      assert.equal(limit.status, 200, limit.text);
+      const over = await kamaki(alice, 'POST', '/servers', { server: { name: 'b', flavorRef: 1, imageRef: imageId } });
+      assert.equal(over.status, 413, over.text);
+      assert.equal(over.body.overLimit.code, 413);
+      assert.equal((await nova(alice, 'POST', '/servers', { server: { name: 'b', flavorRef: '1', imageRef: imageId } })).status, 403);
+      await plane.call('PUT', `/account/v1.0/quotas/${alice.id}/cyclades.vm`, { token: plane.adminToken, body: { limit: null } });
       assert.equal((await kamaki(alice, 'DELETE', `/servers/${server}`)).status, 204);
       await plane.jobs.idle();
     });

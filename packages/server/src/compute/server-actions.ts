@@ -11,6 +11,7 @@ import { notImplemented } from './errors.ts';
 import { apiOf, type ComputeApi } from './microversion.ts';
 import type { ComputeDeps } from './routes.ts';
 import { consoleLength, only, rebootType, rebuildRequest, reference } from './server-requests.ts';
+import { cycladesOverLimit } from './server-quota.ts';
 import { serverView } from './server-views.ts';
 
 /** Cyclades actions this cloud does not have (no networks, rescue images or projects to move to yet): 501. */
@@ -26,7 +27,7 @@ export function serverActionRoutes(app: App, deps: ComputeDeps, caller: (request
     const api = apiOf(request);
     const id = (request.params as { id: string }).id;
     const who = await caller(request);
-    if (api.synnefo) return cycladesAction(deps, who, id, name, args, reply);
+    if (api.synnefo) return cycladesAction(deps, who, id, name, args, reply).catch(cycladesOverLimit);
     return novaAction(deps, request, who, id, name, args, reply, api);
   });
 }

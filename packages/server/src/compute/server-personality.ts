@@ -1,7 +1,9 @@
 // What the create job gives the backend: the VM's spec with its personalisation. The secrets
 // (admin password, user data, files) travel in the job's payload, never in the servers
 // table, and are gone once the job is done.
+import { randomBytes } from 'node:crypto';
 import type { ImageSource, PersonalityFile, VmSpec } from '../backends/backend.ts';
+import { badRequest } from '../http/errors.ts';
 import type { CreateRequest } from './server-requests.ts';
 import { metadataOf, type ServerRow } from './server-store.ts';
 
@@ -41,6 +43,19 @@ export function hostnameFor(name: string, id: string): string {
 
 /** The disk of a server: the flavor's size, or the image's when the flavor says 0. */
 export const diskBytes = (flavorDiskGiB: number, imageVirtualSize: number) => flavorDiskGiB === 0 ? imageVirtualSize : flavorDiskGiB * GiB;
+
+/** Nova's checks of an image against the flavor (or server) it is to boot with: 400 if it does not fit. */
+export function checkFits(flavor: { ram: number; disk: number }, image: { min_ram: number; min_disk: number; virtual_size: number | null; size: number | null }): void {
+  if (flavor.ram < image.min_ram) throw badRequest('Flavor\'s memory is too small for requested image.');
+  const imageSize = image.virtual_size ?? image.size ?? 0;
+  if (flavor.disk !== 0 && (flavor.disk < image.min_disk || diskBytes(flavor.disk, imageSize) < imageSize)) throw badRequest('Flavor\'s disk is too small for requested image.');
+}
+
+/** Nova's generated admin passwords: 12 characters without look-alikes. */
+export function generatePassword(): string {
+  const symbols = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  return Array.from(randomBytes(12), (b) => symbols[b % symbols.length]).join('');
+}
 
 export function vmSpec(row: ServerRow, payload: CreatePayload, image: ImageSource, imageVirtualSize: number): VmSpec {
   return {

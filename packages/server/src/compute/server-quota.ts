@@ -46,10 +46,21 @@ export async function settle(quota: QuotaService, trx: Transaction<Schema>, serv
   return JSON.stringify(Object.fromEntries(kept));
 }
 
-/** Nova's 403: "Quota exceeded for cyclades.ram: Requested 1, but already used 2 of 2". */
+/**
+ * Nova's 403: "Quota exceeded for cyclades.ram: Requested 1, but already used 2 of 2". It keeps
+ * the quota service's own 413 (Synnefo's overLimit), which Cyclades answers (cycladesOverLimit).
+ */
 function quotaExceeded(error: unknown): unknown {
   if (!(error instanceof ApiError) || error.kind !== 'overLimit') return error;
   const data = error.data as { provision?: { resource: string; quantity: number }; limit?: number; usage?: number } | undefined;
   if (!data?.provision) return error;
-  return forbidden(`Quota exceeded for ${data.provision.resource}: Requested ${data.provision.quantity}, but already used ${data.usage} of ${data.limit}`);
+  const message = `Quota exceeded for ${data.provision.resource}: Requested ${data.provision.quantity}, but already used ${data.usage} of ${data.limit}`;
+  const refused = forbidden(message);
+  refused.cause = error;
+  return refused;
+}
+
+/** Cyclades answers over quota with Astakos' 413 overLimit, where Nova answers 403. */
+export function cycladesOverLimit(error: unknown): never {
+  throw error instanceof ApiError && error.cause instanceof ApiError && error.cause.kind === 'overLimit' ? error.cause : error;
 }

@@ -14,6 +14,7 @@ import { serverActionRoutes } from './server-actions.ts';
 import { SERVER_LIST_REPEATABLE, type Query } from './server-listing.ts';
 import { serverRecordRoutes } from './server-record-routes.ts';
 import { member, updateRequest } from './server-requests.ts';
+import { cycladesOverLimit } from './server-quota.ts';
 import { serverId, serverLinks, serverSummary, serverView } from './server-views.ts';
 
 /** How long Cyclades keeps answering for a deleted server (Synnefo's POLL_TIME). */
@@ -27,7 +28,8 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
   app.post('/servers', async (request, reply) => {
     const api = apiOf(request);
     const who = await caller(request);
-    const { row, adminPass } = await servers.create(who, request.body, api);
+    const created = servers.create(who, request.body, api);
+    const { row, adminPass } = await (api.synnefo ? created.catch(cycladesOverLimit) : created);
     const ctx = await viewContext(deps, request, who.admin);
     const links = serverLinks(ctx.urls, serverId(row, api));
     reply.code(202).header('location', links[0]!.href);

@@ -1,7 +1,7 @@
 // Servers (Cyclades / Nova): requests check the state table, change the server's task state,
 // charge its quota and queue a job, all in one transaction; the jobs (server-jobs.ts) drive
 // the backend. A server belongs to the user who made it; the project of their token pays.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BackendError, type Backend, type BackendCapacity } from '../backends/backend.ts';
 import type { ConsoleService } from '../console/service.ts';
@@ -20,7 +20,7 @@ import type { KeypairService } from './keypair-service.ts';
 import { reconcile, type ReconcileReport } from './reconciler.ts';
 import { JOB, ServerJobs } from './server-jobs.ts';
 import { listPage, type Page, type Query } from './server-listing.ts';
-import { createPayload, diskBytes, hostnameFor, type RebuildPayload } from './server-personality.ts';
+import { checkFits, createPayload, generatePassword, hostnameFor, type RebuildPayload } from './server-personality.ts';
 import { activeCharges, existingCharges, settle, type ServerSize } from './server-quota.ts';
 import { resizeFromOf, resizingCharges, settledResize, type ResizeFrom } from './server-resize.ts';
 import type { ComputeApi } from './microversion.ts';
@@ -384,13 +384,6 @@ async function visible(ex: Executor, caller: ComputeCaller, id: string, deletedW
   return row;
 }
 
-/** Nova's checks of an image against the flavor (or server) it is to boot with. */
-function checkFits(flavor: { ram: number; disk: number }, image: { min_ram: number; min_disk: number; virtual_size: number | null; size: number | null }): void {
-  if (flavor.ram < image.min_ram) throw badRequest('Flavor\'s memory is too small for requested image.');
-  const imageSize = image.virtual_size ?? image.size ?? 0;
-  if (flavor.disk !== 0 && (flavor.disk < image.min_disk || diskBytes(flavor.disk, imageSize) < imageSize)) throw badRequest('Flavor\'s disk is too small for requested image.');
-}
-
 const backendConflict = (error: unknown): never => {
   throw error instanceof BackendError ? conflict(error.message) : error;
 };
@@ -402,10 +395,4 @@ export function tail(text: string, lines: number | null): string {
   const all = (ends ? text.slice(0, -1) : text).split('\n');
   if (lines === 0 || text === '') return '';
   return all.slice(-lines).join('\n') + (ends ? '\n' : '');
-}
-
-/** Nova's generated admin passwords: 12 characters without look-alikes. */
-function generatePassword(): string {
-  const symbols = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  return Array.from(randomBytes(12), (b) => symbols[b % symbols.length]).join('');
 }
