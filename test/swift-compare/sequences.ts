@@ -148,13 +148,13 @@ export const SEQUENCES: Sequence[] = [
   { name: 'account listing parameters', steps: [
     put('/a1'), put('/a2'), put('/b1'), put('/b-2'),
     get('?prefix=a'), get('?prefix=a&format=json'), get('?marker=a2'), get('?end_marker=b'), get('?limit=1&format=json'),
-    { ...get('?delimiter=-'), known: 'account listings ignore delimiter' },
-    { ...get('?reverse=true'), known: 'listings ignore reverse' },
+    get('?delimiter=-'), get('?delimiter=-&format=json'), get('?delimiter=-&format=xml'), get('?reverse=true'),
     get('?prefix=zz'), head('?prefix=a'),
   ] },
   { name: 'listing in reverse', steps: [
     ...tree,
-    ...[get('/c?reverse=true'), get('/c?reverse=true&limit=2'), get('/c?reverse=true&marker=b/one')].map((s) => ({ ...s, known: 'listings ignore reverse' })),
+    get('/c?reverse=true'), get('/c?reverse=true&limit=2'), get('/c?reverse=true&marker=b/one'), get('/c?reverse=true&end_marker=b/two'),
+    get('/c?reverse=true&delimiter=/&format=json'), get('/c?reverse=true&prefix=b/&delimiter=/'), get('/c?reverse=on&format=xml'),
   ] },
   { name: 'object headers kept and replaced', steps: [
     put('/c'),

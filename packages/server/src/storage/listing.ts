@@ -11,9 +11,11 @@ export interface ListOptions {
   limit: number; marker?: string; endMarker?: string; prefix?: string; delimiter?: string;
   /** `path=`: only the objects directly under the prefix, no subdir entries (Swift). */
   onlyObjects?: boolean;
+  /** `reverse=true`: names in descending order, `marker` then an upper and `end_marker` a lower bound. */
+  reverse?: boolean;
 }
 
-export type Listed = ({ kind: 'object' } & ListedObject) | { kind: 'subdir'; name: string };
+export type Listed<T = ListedObject> = ({ kind: 'object' } & T) | { kind: 'subdir'; name: string };
 
 type Query = Record<string, string | string[] | undefined>;
 const one = (q: Query, key: string) => { const v = q[key]; return Array.isArray(v) ? v[0] : v; };
@@ -37,6 +39,7 @@ export function listOptions(query: Query): ListOptions {
     options.delimiter = '/';
     options.onlyObjects = true;
   }
+  if (['true', '1', 'yes', 'on', 't', 'y'].includes((one(query, 'reverse') ?? '').toLowerCase())) options.reverse = true;
   return options;
 }
 
@@ -44,10 +47,11 @@ export function listOptions(query: Query): ListOptions {
  * Walks a name-ordered index, folding each run of names that share `prefix + segment +
  * delimiter` into one subdir entry and skipping past the rest of that run.
  */
-export async function listWithDelimiter(options: ListOptions, fetch: (range: NameRange) => Promise<ListedObject[]>): Promise<Listed[]> {
+export async function listWithDelimiter<T extends { name: string }>(options: ListOptions, fetch: (range: NameRange) => Promise<T[]>): Promise<Listed<T>[]> {
+  if (options.reverse) return listReversed(options, fetch);
   const prefix = options.prefix ?? '';
   const before = rangeEnd(options);
-  const out: Listed[] = [];
+  const out: Listed<T>[] = [];
   let after = options.marker;
   let from = prefix || undefined;
   while (out.length < options.limit) {
@@ -75,6 +79,37 @@ export async function listWithDelimiter(options: ListOptions, fetch: (range: Nam
     }
     if (!jumped && rows.length < batch) break;
     if (rows.length === 0) break;
+  }
+  return out;
+}
+
+/**
+ * The same walk downwards (Swift's `reverse=true`): below the marker and the prefix's end,
+ * above the end marker; a subdir entry is followed by the names below it.
+ */
+async function listReversed<T extends { name: string }>(options: ListOptions, fetch: (range: NameRange) => Promise<T[]>): Promise<Listed<T>[]> {
+  const prefix = options.prefix ?? '';
+  const out: Listed<T>[] = [];
+  let before = rangeEnd({ endMarker: options.marker, prefix: options.prefix });
+  while (out.length < options.limit) {
+    const batch = options.delimiter ? Math.min(options.limit - out.length, 1000) : options.limit - out.length;
+    const rows = await fetch({ after: options.endMarker, from: prefix || undefined, before, limit: batch, descending: true });
+    let jumped = false;
+    for (const row of rows) {
+      const cut = options.delimiter ? row.name.indexOf(options.delimiter, prefix.length) : -1;
+      if (cut < 0) {
+        out.push({ kind: 'object', ...row });
+        before = row.name;
+        if (out.length >= options.limit) break;
+        continue;
+      }
+      const subdir = row.name.slice(0, cut + options.delimiter!.length);
+      if (!options.onlyObjects) out.push({ kind: 'subdir', name: subdir });
+      before = subdir;
+      jumped = true;
+      break;
+    }
+    if ((!jumped && rows.length < batch) || rows.length === 0) break;
   }
   return out;
 }
@@ -123,10 +158,15 @@ const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').
 export interface ContainerEntry { name: string; count: number; bytes: number; modifiedAt: string }
 
 /** A body, or null when a plain listing is empty (Swift answers 204). */
-export function renderContainers(account: string, rows: ContainerEntry[], format: Format): string | null {
-  if (format === 'json') return swiftJson(rows.map((r) => ({ name: r.name, count: r.count, bytes: r.bytes, last_modified: listingTime(r.modifiedAt) })));
+export function renderContainers(account: string, rows: Listed<ContainerEntry>[], format: Format): string | null {
+  if (format === 'json') {
+    return swiftJson(rows.map((r) => r.kind === 'subdir' ? { subdir: r.name } : { name: r.name, count: r.count, bytes: r.bytes, last_modified: listingTime(r.modifiedAt) }));
+  }
   if (format === 'xml') {
-    const items = rows.map((r) => `<container><name>${xmlEscape(r.name)}</name><count>${r.count}</count><bytes>${r.bytes}</bytes><last_modified>${listingTime(r.modifiedAt)}</last_modified></container>`);
+    // Swift's account XML has an empty subdir element (its container XML names the subdir twice).
+    const items = rows.map((r) => r.kind === 'subdir'
+      ? `<subdir name="${xmlEscape(r.name)}" />`
+      : `<container><name>${xmlEscape(r.name)}</name><count>${r.count}</count><bytes>${r.bytes}</bytes><last_modified>${listingTime(r.modifiedAt)}</last_modified></container>`);
     return `<?xml version="1.0" encoding="UTF-8"?>\n<account name="${xmlEscape(account)}">\n${items.map((i) => `${i}\n`).join('')}</account>`;
   }
   return rows.length ? rows.map((r) => `${r.name}\n`).join('') : null;

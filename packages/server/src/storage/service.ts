@@ -144,12 +144,12 @@ export class PithosService {
     if (caller === account) await this.ensureHome(account);
     const only = caller === account ? undefined : [...new Set((await grantsForCaller(this.db, caller, account)).map((g) => g.container))];
     if (only && only.length === 0) throw forbidden('Access denied');
-    const rows = await store.listContainers(this.db, account, {
-      after: options.marker, from: options.prefix || undefined, before: rangeEnd(options), limit: options.limit,
-    }, only);
+    const rows = await listWithDelimiter(options, (range) => store.listContainers(this.db, account, range, only));
     if (caller === account) return rows;
     // A sharee learns the count and bytes of what is shared with them, not of the container.
-    for (const row of rows) Object.assign(row, await store.visibleStats(this.db, account, row.name, (await visibleIn(this.db, caller, account, row.name)).names));
+    for (const row of rows) {
+      if (row.kind === 'object') Object.assign(row, await store.visibleStats(this.db, account, row.name, (await visibleIn(this.db, caller, account, row.name)).names));
+    }
     return rows;
   }
 

@@ -71,7 +71,7 @@ export async function containerStats(ex: Executor, account: string, container: s
   return { count: Number(row.count), bytes: Number(row.bytes) };
 }
 
-export interface NameRange { after?: string; from?: string; before?: string; limit: number }
+export interface NameRange { after?: string; from?: string; before?: string; limit: number; descending?: boolean }
 
 /** Containers in byte order with their object count and bytes. */
 export async function listContainers(ex: Executor, account: string, range: NameRange, only?: string[]) {
@@ -86,7 +86,7 @@ export async function listContainers(ex: Executor, account: string, range: NameR
   if (range.from !== undefined) q = q.where('c.name', '>=', range.from);
   if (range.before !== undefined) q = q.where('c.name', '<', range.before);
   if (only) q = q.where('c.name', 'in', only.length ? only : ['']);
-  const rows = await q.orderBy('c.name').limit(range.limit).execute();
+  const rows = await q.orderBy('c.name', range.descending ? 'desc' : 'asc').limit(range.limit).execute();
   return rows.map((r) => ({ name: r.name, modifiedAt: r.modified_at, count: Number(r.count ?? 0), bytes: Number(r.bytes ?? 0) }));
 }
 
@@ -167,7 +167,7 @@ export async function listObjects(ex: Executor, account: string, container: stri
     if (visible.length === 0) return [];
     q = q.where((eb) => coveredBy(eb, visible));
   }
-  const rows = await q.orderBy('name').limit(range.limit).execute();
+  const rows = await q.orderBy('name', range.descending ? 'desc' : 'asc').limit(range.limit).execute();
   return rows.map((r) => ({ ...r, size: Number(r.size), serial: Number(r.serial) }));
 }
 
