@@ -45,68 +45,43 @@ export function listOptions(query: Query): ListOptions {
 
 /**
  * Walks a name-ordered index, folding each run of names that share `prefix + segment +
- * delimiter` into one subdir entry and skipping past the rest of that run.
+ * delimiter` into one subdir entry and skipping past the rest of that run. With `reverse`
+ * (Swift's `reverse=true`) it walks downwards: below the marker, above the end marker.
  */
 export async function listWithDelimiter<T extends { name: string }>(options: ListOptions, fetch: (range: NameRange) => Promise<T[]>): Promise<Listed<T>[]> {
-  if (options.reverse) return listReversed(options, fetch);
   const prefix = options.prefix ?? '';
-  const before = rangeEnd(options);
+  const reverse = options.reverse === true;
   const out: Listed<T>[] = [];
-  let after = options.marker;
+  // The window still to walk, (after, before) exclusive and from inclusive, shrinks from one end.
+  let after = reverse ? options.endMarker : options.marker;
   let from = prefix || undefined;
+  let before = reverse ? rangeEnd({ endMarker: options.marker, prefix: options.prefix }) : rangeEnd(options);
   while (out.length < options.limit) {
     const want = options.limit - out.length;
     // With a delimiter a batch may be cut short by a jump past a subdir: keep batches small.
     const batch = options.delimiter ? Math.min(want, 1000) : want;
-    const rows = await fetch({ after, from, before, limit: batch });
+    const rows = await fetch({ after, from, before, limit: batch, descending: reverse });
     let jumped = false;
     for (const row of rows) {
       const cut = options.delimiter ? row.name.indexOf(options.delimiter, prefix.length) : -1;
       if (cut < 0) {
         out.push({ kind: 'object', ...row });
-        after = row.name;
+        if (reverse) before = row.name;
+        else after = row.name;
         if (out.length >= options.limit) break;
         continue;
       }
       const subdir = row.name.slice(0, cut + options.delimiter!.length);
       if (subdir !== options.marker && !options.onlyObjects) out.push({ kind: 'subdir', name: subdir });
+      jumped = true;
+      if (reverse) {
+        before = subdir;
+        break;
+      }
       const next = prefixEnd(subdir);
       if (next === undefined) return out;
       from = next;
       after = undefined;
-      jumped = true;
-      break;
-    }
-    if (!jumped && rows.length < batch) break;
-    if (rows.length === 0) break;
-  }
-  return out;
-}
-
-/**
- * The same walk downwards (Swift's `reverse=true`): below the marker and the prefix's end,
- * above the end marker; a subdir entry is followed by the names below it.
- */
-async function listReversed<T extends { name: string }>(options: ListOptions, fetch: (range: NameRange) => Promise<T[]>): Promise<Listed<T>[]> {
-  const prefix = options.prefix ?? '';
-  const out: Listed<T>[] = [];
-  let before = rangeEnd({ endMarker: options.marker, prefix: options.prefix });
-  while (out.length < options.limit) {
-    const batch = options.delimiter ? Math.min(options.limit - out.length, 1000) : options.limit - out.length;
-    const rows = await fetch({ after: options.endMarker, from: prefix || undefined, before, limit: batch, descending: true });
-    let jumped = false;
-    for (const row of rows) {
-      const cut = options.delimiter ? row.name.indexOf(options.delimiter, prefix.length) : -1;
-      if (cut < 0) {
-        out.push({ kind: 'object', ...row });
-        before = row.name;
-        if (out.length >= options.limit) break;
-        continue;
-      }
-      const subdir = row.name.slice(0, cut + options.delimiter!.length);
-      if (!options.onlyObjects) out.push({ kind: 'subdir', name: subdir });
-      before = subdir;
-      jumped = true;
       break;
     }
     if ((!jumped && rows.length < batch) || rows.length === 0) break;
