@@ -46,7 +46,8 @@ test('upload stores the file by hashmap and registers it; list and info show it 
   assert.deepEqual([uploaded.upload.blocks, uploaded.upload.blocksSent], [2, 2]);
   const image = uploaded.image;
   debianId = image.id;
-  assert.deepEqual([image.status, image.size, image.checksum, image.location], ['ACTIVE', data.length, md5(data), `pithos://${carolId}/images/disk.img`]);
+  // Plankton's own status names (Synnefo's AVAILABLE for Glance's active).
+  assert.deepEqual([image.status, image.size, image.checksum, image.location], ['AVAILABLE', data.length, md5(data), `pithos://${carolId}/images/disk.img`]);
   assert.deepEqual(image.properties, { OSFAMILY: 'linux', USERS: 'root' });
 
   const listed = await okJson<{ id: string; status: string }[]>(['image', 'list'], carol);

@@ -4,12 +4,12 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import type { RegisteredImage, UploadResult } from '@oceanos/sdk';
+import type { OceanosClient, RegisterOptions, RegisteredImage, UploadResult } from '@oceanos/sdk';
 import type { Context } from '../context.ts';
 import { parseRemotePath, showPath } from '../remote-path.ts';
 import { UsageError } from '../usage-error.ts';
 import { localStat, withProgress } from './file-transfer.ts';
-import { resolveTarget } from './file-shared.ts';
+import { resolveTarget, unless404 } from './file-shared.ts';
 import { IMAGE_CONTAINER, registerOptionsOf, showLocation, size, withRegisterOptions } from './image-shared.ts';
 
 const CONTAINER_HELP = 'container of locations without a leading "/"';
@@ -31,15 +31,29 @@ function showRegistered(ctx: Context, image: RegisteredImage, account: string, c
   ], { created, image, ...(upload ? { upload } : {}) });
 }
 
+/**
+ * Registers the file at `container`/`name`, telling a new image from a refreshed one: Plankton
+ * answers 200 to both (kamaki accepts nothing else), and an image's id is its file's UUID, so
+ * whether an image of that id existed before says which it is.
+ */
+async function registerFile(client: OceanosClient, container: string, name: string, options: RegisterOptions): Promise<{ image: RegisteredImage; created: boolean }> {
+  const uuid = (await unless404(client.storage.objectInfo(container, name)))?.uuid;
+  const existed = uuid !== undefined && (await unless404(client.images.location(uuid))) !== undefined;
+  const { image } = await client.images.register(options);
+  return { image, created: !existed };
+}
+
 export function registerImageTransferCommands(image: CommandUnknownOpts, ctx: Context): void {
   withRegisterOptions(image.command('register').description('make an image of a file already in your storage'))
     .requiredOption('--name <name>', 'name of the image')
     .requiredOption('--location <path>', 'the file: /CONTAINER/PATH, pithos://ACCOUNT/CONTAINER/PATH or PATH in --container')
     .option('--container <name>', CONTAINER_HELP, IMAGE_CONTAINER)
     .action(async (opts) => {
-      const location = opts.location.startsWith('pithos://') ? opts.location : showPath(parseRemotePath(opts.location, opts.container));
+      const pithos = /^pithos:\/\/[^/]+\/([^/]+)\/(.+)$/.exec(opts.location);
+      const file = pithos ? { container: pithos[1]!, name: pithos[2]! } : parseRemotePath(opts.location, opts.container);
+      const location = pithos ? opts.location : showPath(file);
       const client = await ctx.client();
-      const { image: registered, created } = await client.images.register(registerOptionsOf(opts, opts.name, location));
+      const { image: registered, created } = await registerFile(client, file.container, file.name, registerOptionsOf(opts, opts.name, location));
       showRegistered(ctx, registered, await client.storage.accountId(), created);
     });
 
@@ -62,7 +76,7 @@ export function registerImageTransferCommands(image: CommandUnknownOpts, ctx: Co
       const path = showPath({ container: target.container, name });
       // The size guards against the file being replaced between the upload and the registration.
       const options = { ...registerOptionsOf(opts, opts.name ?? basename(local), path), size: upload.bytes };
-      const { image: registered, created } = await client.images.register(options);
+      const { image: registered, created } = await registerFile(client, target.container, name, options);
       showRegistered(ctx, registered, await storage.accountId(), created, upload);
     });
 
