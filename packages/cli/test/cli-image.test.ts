@@ -2,7 +2,7 @@
 // Plankton register), list, info, download, modify, members, delete, and bad input.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -34,6 +34,7 @@ before(async () => {
 });
 after(async () => {
   removeHomes();
+  rmSync(work, { recursive: true, force: true });
   await cloud.close();
 });
 

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it } from 'node:test';
+import { after, it } from 'node:test';
 import { ConfigError, loadConfig } from './config.ts';
+
+const dirs: string[] = [];
+const temporaryDir = () => {
+  dirs.push(mkdtempSync(join(tmpdir(), 'oceanos-config-')));
+  return dirs.at(-1)!;
+};
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 it('defaults to ./data, 127.0.0.1:8585 and SQLite in the data dir', () => {
   const config = loadConfig({ env: {} });
@@ -15,7 +24,7 @@ it('defaults to ./data, 127.0.0.1:8585 and SQLite in the data dir', () => {
 });
 
 it('layers flags over environment over the config file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'oceanos-config-'));
+  const dir = temporaryDir();
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify({ listen: '0.0.0.0:9000', dataDir: '/srv/cloud', publicUrl: 'https://cloud.example.org/', tokenTtlSeconds: 3600, quotaDefaults: { 'cyclades.vm': 10 } }));
   const fromFile = loadConfig({ configFile: file, env: {} });
@@ -30,7 +39,7 @@ it('layers flags over environment over the config file', () => {
 });
 
 it('rejects bad files and addresses with a clear message', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'oceanos-config-'));
+  const dir = temporaryDir();
   const file = join(dir, 'bad.json');
   writeFileSync(file, JSON.stringify({ tokenTtlSeconds: 5 }));
   assert.throws(() => loadConfig({ configFile: file, env: {} }), (e: Error) => e instanceof ConfigError && /tokenTtlSeconds/.test(e.message));
