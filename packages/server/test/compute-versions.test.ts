@@ -62,6 +62,10 @@ for (const database of await testDatabases()) {
       }
       const garbled = await nova(alice, 'GET', '/flavors', undefined, '2.x');
       assert.equal(garbled.status, 400);
+      // Nova's names for errors: 405 is badMethod.
+      const patch = await nova(alice, 'PATCH', '/servers', {});
+      assert.equal(patch.status, 405);
+      assert.equal(patch.body.badMethod.code, 405);
       // Synnefo's path has no microversions.
       const cyclades = await plane.call('GET', '/compute/v2.0/flavors', { token: alice.token });
       assert.equal(cyclades.headers['openstack-api-version'], undefined);

@@ -4,8 +4,8 @@
 // bodies, which also carry `details`.
 import { CLOUD_FAULT_NAMES, cloudFault, ApiError, type ErrorFormatter, type ErrorKind } from '../http/errors.ts';
 
-/** Synnefo's names but for 405 and 409. */
-const NAMES: Record<ErrorKind, string> = { ...CLOUD_FAULT_NAMES, methodNotAllowed: 'methodNotAllowed', conflict: 'conflictingRequest' };
+/** Nova's names (its wsgi Fault's `_fault_names`; any other status is `computeFault`). */
+const NAMES: Record<ErrorKind, string> = { ...CLOUD_FAULT_NAMES, methodNotAllowed: 'badMethod', conflict: 'conflictingRequest', insufficientStorage: 'computeFault' };
 
 /** Statuses whose name does not follow from the error's kind. */
 const NOVA_BY_STATUS: Record<number, string> = { 406: 'computeFault', 501: 'notImplemented' };
