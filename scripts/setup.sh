@@ -49,8 +49,8 @@ apt_install mtools syslinux syslinux-common fdisk cpio qemu-system-x86 qemu-util
 # The clients the README drives the cloud with.
 apt_install python3-openstackclient python3-swiftclient rclone
 
-# The client compiled to JavaScript, so that each `oceanos` command starts in a fraction of a
-# second (bin/oceanos.js falls back to the TypeScript sources while the build is stale).
+# The client bundled into one JavaScript file, so that each `oceanos` command starts in about a
+# tenth of a second (bin/oceanos.js falls back to the TypeScript sources while it is stale).
 if ! node --input-type=module -e "import { compiledIsFresh } from './packages/cli/bin/compiled-build.js'; process.exit(compiledIsFresh() ? 0 : 1)"; then
   say "compiling the oceanos client"
   bash scripts/build-cli.sh || say "could not compile the oceanos client: it runs from its TypeScript sources (slower)"

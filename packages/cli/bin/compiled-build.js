@@ -4,8 +4,8 @@ import { readdirSync, statSync } from 'node:fs';
 
 const packages = new URL('../../', import.meta.url);
 
-/** The compiled entry point, dist/cli/src/main.js. */
-export const compiledMain = new URL('../dist/cli/src/main.js', import.meta.url);
+/** The compiled client: one file (scripts/build-cli.sh). */
+export const compiledMain = new URL('../dist/oceanos.mjs', import.meta.url);
 
 /**
  * True if dist/BUILT (stamped when the build started) is newer than every source file, folder

@@ -1,7 +1,7 @@
 // `oceanos <noun> <verb>`: assembles the commands and turns every failure into one line on
 // stderr and an exit code (0 ok, 1 the request failed, 2 the command line is wrong).
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
+import packageJson from '../package.json' with { type: 'json' };
 import { ApiError, TransferError, WaitTimeoutError } from '@oceanos/sdk';
 import { registerAdminFlavorCommands } from './commands/admin-flavor.ts';
 import { registerAdminQuotaCommands } from './commands/admin-quota.ts';
@@ -22,7 +22,8 @@ import { Context } from './context.ts';
 import type { Io } from './output.ts';
 import { CliError, UsageError } from './usage-error.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// Imported, not read from disk: the compiled client is one file that carries it along.
+const VERSION = packageJson.version;
 
 const processIo = (): Io => ({
   stdout: (text) => process.stdout.write(text),
