@@ -3,6 +3,7 @@
 // /compute/v2.0 (kamaki's `server create` reads an image here first). Image metadata is the
 // image's properties.
 import type { FastifyRequest } from 'fastify';
+import type { ServiceCatalog } from '../catalog/catalog.ts';
 import type { App } from '../http/app.ts';
 import { badRequest, forbidden, notFound } from '../http/errors.ts';
 import { scalar, type Query } from '../http/query.ts';
@@ -26,23 +27,29 @@ const statusOf = (row: ImageRow) => STATUS[row.status] ?? 'UNKNOWN';
 
 const propertiesOf = (row: ImageRow): Record<string, string> => JSON.parse(row.properties);
 
-function imageSummary(row: ImageRow, urls: ComputeUrls) {
-  return { id: row.id, name: row.name, links: links(urls, `/images/${row.id}`) };
+/** Self and bookmark; Nova adds the image's place in the image service (`alternate`). */
+function imageLinks(row: ImageRow, api: ComputeApi, urls: ComputeUrls, catalog: ServiceCatalog) {
+  const own = links(urls, `/images/${row.id}`);
+  return api.synnefo ? own : [...own, { rel: 'alternate', type: 'application/vnd.openstack.image', href: catalog.url(`/image/images/${row.id}`) }];
 }
 
-function imageView(row: ImageRow, api: ComputeApi, urls: ComputeUrls): Record<string, unknown> {
+function imageSummary(row: ImageRow, api: ComputeApi, urls: ComputeUrls, catalog: ServiceCatalog) {
+  return { id: row.id, name: row.name, links: imageLinks(row, api, urls, catalog) };
+}
+
+function imageView(row: ImageRow, api: ComputeApi, urls: ComputeUrls, catalog: ServiceCatalog): Record<string, unknown> {
   const status = statusOf(row);
   if (api.synnefo) {
     return {
       id: row.id, name: row.name, updated: cycladesTime(row.updated_at), created: cycladesTime(row.created_at), status,
       progress: status === 'ACTIVE' ? 100 : 0, user_id: row.owner, tenant_id: row.owner, public: row.visibility === 'public',
-      links: links(urls, `/images/${row.id}`), metadata: propertiesOf(row), is_snapshot: false,
+      links: imageLinks(row, api, urls, catalog), metadata: propertiesOf(row), is_snapshot: false,
     };
   }
   return {
     id: row.id, name: row.name, created: novaTime(row.created_at), updated: novaTime(row.updated_at), status,
     progress: PROGRESS[row.status] ?? 0, minDisk: row.min_disk, minRam: row.min_ram, metadata: propertiesOf(row),
-    'OS-EXT-IMG-SIZE:size': row.size ?? 0, links: links(urls, `/images/${row.id}`),
+    'OS-EXT-IMG-SIZE:size': row.size ?? 0, links: imageLinks(row, api, urls, catalog),
   };
 }
 
@@ -72,14 +79,14 @@ export function imageProxyRoutes(app: App, deps: ComputeDeps): void {
     const { urls, api } = flavorContext(deps.catalog, request);
     const { rows, memberships } = await images.visible(who);
     const listed = filtered(rows.filter((row) => row.owner === who.user || row.visibility === 'public' || memberships.get(row.id) === 'accepted'), request.query as Query, api);
-    return { images: listed.map((row) => (detail ? imageView(row, api, urls) : imageSummary(row, urls))) };
+    return { images: listed.map((row) => (detail ? imageView(row, api, urls, deps.catalog) : imageSummary(row, api, urls, deps.catalog))) };
   };
   app.get('/images', list(false));
   app.get('/images/detail', list(true));
 
   app.get('/images/:id', async (request) => {
     const { urls, api } = flavorContext(deps.catalog, request);
-    return { image: imageView(await shown(request), api, urls) };
+    return { image: imageView(await shown(request), api, urls, deps.catalog) };
   });
 
   app.delete('/images/:id', async (request, reply) => {

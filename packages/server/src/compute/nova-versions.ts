@@ -15,6 +15,8 @@ export const SINCE = {
   serverTags: '2.26',
   /** Key pairs: `limit` and `marker` on the list, with `keypairs_links`. */
   keypairPaging: '2.35',
+  /** Server lists: a status filter Nova does not know is a 400. */
+  strictStatusFilter: '2.38',
   /** Servers: `networks` is required on create ("auto", "none" or a list). */
   networksRequired: '2.37',
   /** Servers: the flavor embedded in the view (sizes, `original_name`, `extra_specs`) instead of id and links. */
@@ -39,6 +41,8 @@ export const SINCE = {
   lockedReason: '2.73',
   /** Servers: update and rebuild answer the whole server; flavors: `swap` is 0, not "". */
   fullServerAnswers: '2.75',
+  /** Server lists: non-admins filter on key_name, vm_state, task_state, power_state, user_id, availability_zone, ... */
+  userServerFilters: '2.83',
   /** Servers: `hostname` on create, update and rebuild, `OS-EXT-SRV-ATTR:hostname` shown to everyone. */
   hostname: '2.90',
   /** Key pairs: only imports (a public key is required). */

@@ -6,11 +6,25 @@ import type { Executor } from '../db/schema.ts';
 import { badRequest, forbidden } from '../http/errors.ts';
 import type { ComputeCaller } from './caller.ts';
 import { novaAtLeast, type ComputeApi } from './microversion.ts';
-import { SINCE } from './nova-versions.ts';
-import { serverStatus } from './server-states.ts';
+import { AVAILABILITY_ZONE, SINCE } from './nova-versions.ts';
+import { cycladesStatus, serverStatus } from './server-states.ts';
 import { listServers, type ServerQuery, type ServerRow } from './server-store.ts';
 
 export const MAX_LIMIT = 1000;
+
+/** The statuses Nova knows; from 2.38 filtering on another is a 400. */
+const NOVA_STATUSES = new Set([
+  'ACTIVE', 'BUILD', 'DELETED', 'ERROR', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'PAUSED', 'REBOOT', 'REBUILD', 'RESCUE', 'RESIZE',
+  'REVERT_RESIZE', 'SHELVED', 'SHELVED_OFFLOADED', 'SHUTOFF', 'SOFT_DELETED', 'SUSPENDED', 'UNKNOWN', 'VERIFY_RESIZE',
+]);
+
+/** Nova's server filters on the record: exact ones, and those its database matches as a regex. */
+const EXACT_FILTERS: Record<string, (row: ServerRow) => string | null> = {
+  vm_state: (r) => r.vm_state, task_state: (r) => r.task_state, power_state: (r) => String(r.power_state), user_id: (r) => r.user_id,
+};
+const REGEX_FILTERS: Record<string, (row: ServerRow) => string | null> = {
+  key_name: (r) => r.key_name, availability_zone: () => AVAILABILITY_ZONE,
+};
 
 /** Query parameters Nova's server list takes more than once; sort keys are taken and ignored (newest first). */
 export const SERVER_LIST_REPEATABLE = ['status', 'sort_key', 'sort_dir'];
@@ -31,12 +45,12 @@ export interface Page {
 setFlagsFromString('--enable-experimental-regexp-engine');
 const LINEAR = (() => { try { return new RegExp('a', 'l') && true; } catch { return false; } })();
 
-function namePattern(name: string): { test(text: string): boolean } {
+function namePattern(name: string, param = 'name'): { test(text: string): boolean } {
   if (!LINEAR) return { test: (text) => text.includes(name) };
   try {
     return new RegExp(name, 'l');
   } catch {
-    throw badRequest(`Invalid input for query parameters name. Value: ${name}. It is not a regular expression without backreferences or lookarounds.`);
+    throw badRequest(`Invalid input for query parameters ${param}. Value: ${name}. It is not a regular expression without backreferences or lookarounds.`);
   }
 }
 
@@ -73,7 +87,23 @@ export async function listPage(ex: Executor, caller: ComputeCaller, query: Query
   }
   // Nova takes several statuses (any of them), as it takes several sort keys (SERVER_LIST_REPEATABLE).
   const statuses = list(query, 'status').map((s) => s.toUpperCase());
-  if (statuses.length) rows = rows.filter((r) => statuses.includes(serverStatus(r.vm_state, r.task_state)));
+  const unknown = statuses.find((s) => !NOVA_STATUSES.has(s));
+  if (unknown !== undefined && novaAtLeast(api, SINCE.strictStatusFilter)) throw badRequest('Invalid status value');
+  const statusOf = api.synnefo ? cycladesStatus : serverStatus;
+  if (statuses.length) rows = rows.filter((r) => statuses.includes(statusOf(r.vm_state, r.task_state)));
+  // Admins filter on these always, others from 2.83 (before, Nova drops them silently).
+  if (!api.synnefo && (caller.admin || novaAtLeast(api, SINCE.userServerFilters))) {
+    for (const [param, value] of Object.entries(EXACT_FILTERS)) {
+      const wanted = one(query, param);
+      if (wanted !== undefined) rows = rows.filter((r) => value(r) === wanted);
+    }
+    for (const [param, value] of Object.entries(REGEX_FILTERS)) {
+      const wanted = one(query, param);
+      if (wanted === undefined) continue;
+      const pattern = namePattern(wanted, param);
+      rows = rows.filter((r) => pattern.test(value(r) ?? ''));
+    }
+  }
 
   const limit = parseLimit(one(query, 'limit'));
   const marker = one(query, 'marker');
