@@ -34,4 +34,7 @@ test('prettyLine quotes values with spaces, indents stacks and passes non-JSON t
   const line = prettyLine(JSON.stringify({ level: 50, time: 0, pid: 1, hostname: 'h', msg: 'unhandled error', reason: 'two words', n: { a: 1 }, err: { type: 'Error', message: 'boom', stack: 'Error: boom\n    at x' } }));
   assert.equal(line, '1970-01-01T00:00:00.000Z ERROR unhandled error reason="two words" n={"a":1}\n    Error: boom\n        at x\n');
   assert.equal(prettyLine('not json'), 'not json\n');
+  const access = (path: string) => prettyLine(JSON.stringify({ level: 30, time: 0, msg: 'request', path, route: '/compute/v2.1/servers', status: 200 }));
+  assert.equal(access('/compute/v2.1/servers'), '1970-01-01T00:00:00.000Z INFO  request path=/compute/v2.1/servers status=200\n');
+  assert.match(access('/compute/v2.1/servers?limit=1'), / route=\/compute\/v2\.1\/servers /);
 });

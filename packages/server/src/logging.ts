@@ -36,7 +36,10 @@ export function prettyLine(json: string): string {
   }
   const time = typeof record.time === 'number' ? new Date(record.time).toISOString() : '';
   const level = (LEVELS[record.level as number] ?? String(record.level)).padEnd(5);
-  const fields = Object.entries(record).filter(([k]) => !HIDDEN.has(k)).map(([k, v]) => `${k}=${value(v)}`);
+  // An access line's route is news only where it differs from the path (a path with ids).
+  const fields = Object.entries(record)
+    .filter(([k, v]) => !HIDDEN.has(k) && !(k === 'route' && v === record.path))
+    .map(([k, v]) => `${k}=${value(v)}`);
   const head = [time, level, record.msg ?? '', ...fields].filter((part) => part !== '').join(' ');
   const err = record.err as { stack?: string; message?: string; type?: string } | undefined;
   const detail = err ? `\n    ${(err.stack ?? `${err.type ?? 'Error'}: ${err.message}`).replaceAll('\n', '\n    ')}` : '';
