@@ -187,6 +187,17 @@ export const SEQUENCES: Sequence[] = [
     { ...head('/c/slo'), ignoreHeaders: ['x-manifest-etag'], why: "the MD5 of Swift's stored manifest, which holds its times" },
     { ...get('/c?format=json&prefix=slo'), known: "Swift lists a static large object with the MD5 of its stored manifest as hash, slo_etag, and counts the manifest's bytes in the container" },
   ] },
+  { name: 'more refusals', steps: [
+    put('/c'), put('/c/o', 'x'),
+    get('/c/o?multipart-manifest=get'),
+    { ...post('/c/o', { 'x-object-manifest': 'nocontainer' }), known: 'oceanos refuses a malformed X-Object-Manifest on a POST as on a PUT; Swift stores it unchecked' },
+    put('/c/m', '', { 'x-object-manifest': 'c/o' }), get('/c/m'),
+    { ...put('/c/many', 'x', Object.fromEntries(Array.from({ length: 91 }, (_, i) => [`x-object-meta-k${i}`, 'v']))) },
+    put('/c/long', 'x', { [`x-object-meta-${'n'.repeat(129)}`]: 'v' }),
+    post('', { 'x-account-meta-big': 'v'.repeat(257) }),
+    put('/c/copy', '', { 'x-copy-from': '/c/o%20missing' }),
+    { method: 'DELETE', path: '/c/o', headers: { 'if-match': 'nope' } },
+  ] },
   { name: 'authentication', steps: [
     { method: 'GET', path: '', token: 'none' }, { method: 'GET', path: '', token: 'bad' },
     { method: 'HEAD', path: '/c', token: 'bad' }, { method: 'PUT', path: '/c/o', token: 'none', body: 'x' },
