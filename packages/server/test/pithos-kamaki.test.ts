@@ -52,6 +52,16 @@ for (const database of await testDatabases()) {
       assert.equal((await a('POST', url(alice.id), { headers: { 'x-account-meta-k': 'w' } })).status, 204);
     });
 
+    it('an object POST ?update merges metadata (an empty value removes one); a plain POST replaces it, as Swift', async () => {
+      await a('PUT', url(alice.id, 'docs/meta'), { body: 'x', headers: { 'x-object-meta-a': '1', 'x-object-meta-b': '2' } });
+      assert.equal((await a('POST', `${url(alice.id, 'docs/meta')}?update`, { headers: { 'x-object-meta-c': '3', 'x-object-meta-b': '' } })).status, 202);
+      const merged = await a('HEAD', url(alice.id, 'docs/meta'));
+      assert.deepEqual([merged.headers['x-object-meta-a'], merged.headers['x-object-meta-b'], merged.headers['x-object-meta-c']], ['1', undefined, '3']);
+      await a('POST', url(alice.id, 'docs/meta'), { headers: { 'x-object-meta-d': '4' } });
+      const replaced = await a('HEAD', url(alice.id, 'docs/meta'));
+      assert.deepEqual([replaced.headers['x-object-meta-a'], replaced.headers['x-object-meta-d']], [undefined, '4']);
+    });
+
     it("the sharer listing carries each account's last_modified", async () => {
       await a('PUT', url(alice.id, 'docs/shared'), { body: 'x', headers: { 'x-object-sharing': `read=${bob.id}` } });
       const list = await b('GET', '/object-store/v1/?format=json');
