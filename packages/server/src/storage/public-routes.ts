@@ -4,8 +4,11 @@ import type { App } from '../http/app.ts';
 import { sendBytes } from './object-routes.ts';
 import type { PithosService } from './service.ts';
 import { httpDate } from './swift-http.ts';
+import { swiftAnswerHooks } from './swift-answers.ts';
 
 export function publicRoutes(app: App, pithos: PithosService) {
+  // Errors in Swift's words and content types, as on the Swift API itself.
+  swiftAnswerHooks(app);
   app.route({
     method: ['GET', 'HEAD'], url: '/:token', exposeHeadRoute: false, config: { secretPath: true },
     async handler(request, reply) {
