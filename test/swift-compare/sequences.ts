@@ -185,7 +185,7 @@ export const SEQUENCES: Sequence[] = [
     { method: 'PUT', path: '/c/slo?multipart-manifest=put', body: JSON.stringify([{ path: '/c/seg/1' }, { path: '/c/seg/2' }]) },
     { ...get('/c/slo', { range: 'bytes=2-5' }), ignoreHeaders: ['x-manifest-etag'], why: "the MD5 of Swift's stored manifest, which holds its times" },
     { ...head('/c/slo'), ignoreHeaders: ['x-manifest-etag'], why: "the MD5 of Swift's stored manifest, which holds its times" },
-    { ...get('/c?format=json&prefix=slo'), known: "Swift lists a static large object with the MD5 of its stored manifest as hash, slo_etag, and counts the manifest's bytes in the container" },
+    { ...get('/c?format=json&prefix=slo'), known: "Swift lists a static large object's hash as the MD5 of its stored manifest (which holds Swift's times), and counts the manifest's bytes in the container" },
   ] },
   { name: 'more refusals', steps: [
     put('/c'), put('/c/o', 'x'),

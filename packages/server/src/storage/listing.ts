@@ -159,7 +159,10 @@ export function renderObjects(container: string, rows: Listed[], format: Format)
     return swiftJson(rows.map((r) => {
       if (r.kind === 'subdir') return { subdir: r.name };
       const { bytes, hash } = sizeAndHash(r);
-      return { bytes, hash, name: r.name, content_type: r.content_type, last_modified: listingTime(r.modified_at) };
+      const entry: Record<string, unknown> = { bytes, hash, name: r.name, content_type: r.content_type, last_modified: listingTime(r.modified_at) };
+      // Swift names a static large object's ETag (quoted) apart from its hash.
+      if (r.manifest !== null && hash && (JSON.parse(r.manifest) as { slo?: unknown }).slo) entry.slo_etag = `"${hash}"`;
+      return entry;
     }));
   }
   if (format === 'xml') {
