@@ -5,6 +5,7 @@
 // fresh account lists no containers until its standard ones are first used.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { blockHash } from '@oceanos/contract';
 import { testDatabases } from './helpers/databases.ts';
 import { startPlane, type TestPlane } from './helpers/control-plane.ts';
 import { callAs, diskspace, keptBytes, storageUrl as url, type Call, type TestUser } from './helpers/pithos.ts';
@@ -39,6 +40,30 @@ for (const database of await testDatabases()) {
       assert.deepEqual((await a('GET', `${url(alice.id)}?format=json`)).body.map((c: { name: string }) => c.name), ['pithos']);
       assert.equal((await a('HEAD', url(alice.id, 'nothere'))).status, 404, 'other names do not spring up');
       assert.equal((await b('HEAD', url(alice.id, 'trash'))).status, 403, "nobody else's use creates them");
+    });
+
+    it("file upload and file download, request by request, into a fresh account's pithos", async () => {
+      const carol = await plane.createUser('carol');
+      const c = callAs(plane, carol);
+      const data = Buffer.from('kamaki uploads by hashmap\n');
+      const hashes = [blockHash(data)];
+      const object = url(carol.id, 'pithos/notes.txt');
+      assert.equal((await c('HEAD', object)).status, 404);
+      for (let i = 0; i < 2; i++) assert.equal((await c('HEAD', url(carol.id, 'pithos'))).headers['x-container-block-hash'], 'sha256');
+      const listing = await c('GET', `${url(carol.id, 'pithos')}?format=json`);
+      assert.deepEqual([listing.status, listing.text], [200, '[]']);
+      const hashmap = JSON.stringify({ bytes: data.length, hashes });
+      const first = await c('PUT', `${object}?hashmap=True&format=json`, { headers: { 'content-type': 'text/plain' }, body: hashmap });
+      assert.deepEqual([first.status, first.body], [409, hashes]);
+      const posted = await c('POST', `${url(carol.id, 'pithos')}?update&format=json`, { headers: { 'content-type': 'application/octet-stream' }, body: data });
+      assert.deepEqual([posted.status, posted.body], [202, hashes]);
+      assert.equal((await c('PUT', `${object}?hashmap=True&format=json`, { headers: { 'content-type': 'text/plain' }, body: hashmap })).status, 201);
+      assert.equal((await c('HEAD', object)).status, 200);
+      const map = await c('GET', `${object}?hashmap=True&format=json`);
+      assert.deepEqual([map.body.bytes, map.body.hashes], [data.length, hashes]);
+      const part = await c('GET', `${object}?format=json`, { headers: { range: `bytes=0-${data.length - 1}` } });
+      assert.ok([200, 206].includes(part.status));
+      assert.equal(part.text, data.toString());
     });
 
     it('container and account updates (POST ?update) answer 202; Swift POSTs 204', async () => {
