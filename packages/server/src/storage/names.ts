@@ -125,3 +125,9 @@ export function mergeMetadata(current: Metadata, change: { set: Metadata; remove
   for (const key of change.remove) delete merged[key];
   return merged;
 }
+
+/** Pithos' `?update`: the keys given are set, those given empty removed, the rest kept. */
+export function mergeUpdate(current: Metadata, given: Metadata): Metadata {
+  const remove = Object.keys(given).filter((key) => given[key] === '');
+  return mergeMetadata(current, { set: Object.fromEntries(Object.entries(given).filter(([, v]) => v !== '')), remove });
+}

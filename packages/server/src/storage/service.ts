@@ -11,7 +11,7 @@ import { checkObjectAccess, firstSharedSerial, grantsForCaller, PUBLIC_READER, u
 import type { BlockStore } from './block-store.ts';
 import { listWithDelimiter, rangeEnd, type ListOptions, type Listed } from './listing.ts';
 import { parseManifest, type Manifest } from './manifest.ts';
-import { checkMetadata, mergeMetadata, type Metadata } from './names.ts';
+import { checkMetadata, mergeMetadata, mergeUpdate, type Metadata } from './names.ts';
 import { Md5Workers } from './md5-workers.ts';
 import { ObjectViews, type ObjectView } from './object-view.ts';
 import { ObjectReader, splitHashes } from './reader.ts';
@@ -425,10 +425,4 @@ export class PithosService {
   fillMd5Later(account: string, serial: number): void {
     this.md5Of(account, serial).catch((error) => this.logger.warn({ err: error, serial }, 'computing an MD5 failed'));
   }
-}
-
-/** Pithos' `?update`: the keys given are set, those given empty removed, the rest kept. */
-function mergeUpdate(current: Metadata, given: Metadata): Metadata {
-  const remove = Object.keys(given).filter((key) => given[key] === '');
-  return mergeMetadata(current, { set: Object.fromEntries(Object.entries(given).filter(([, v]) => v !== '')), remove });
 }
