@@ -121,8 +121,9 @@ function buildFilters(caller: Caller, memberships: Map<string, MemberRow['status
   for (const tag of list(query, 'tag')) filters.push((row) => tags(row).includes(tag));
 
   for (const key of Object.keys(query)) {
+    if (NOT_FILTERS.has(key)) continue;
     const value = one(query, key);
-    if (NOT_FILTERS.has(key) || value === undefined) continue;
+    if (value === undefined) continue;
     filters.push(attributeFilter(key, value) ?? ((row) => properties(row)[key] === value));
   }
   return filters;
