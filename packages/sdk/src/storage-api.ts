@@ -216,7 +216,8 @@ export class StorageApi {
    */
   async purgeHistory(container: string, name?: string, until: Date = new Date()): Promise<void> {
     const path = name === undefined ? await this.containerPath(container) : await this.objectPath(container, name);
-    await this.call('DELETE', path, { query: { until: String(until.getTime() / 1000) } });
+    // Pithos takes whole seconds only (and ignores anything else): up to the end of that second.
+    await this.call('DELETE', path, { query: { until: String(Math.ceil(until.getTime() / 1000)) } });
   }
 
   // ---- blocks and hashmaps (used by uploadFile) ----

@@ -109,6 +109,19 @@ for (const database of await testDatabases()) {
       assert.deepEqual(await plane.pithos.housekeeping.reconcileCharges(false), []);
     });
 
+    it("container delete (kamaki sends ?until=<seconds with a fraction>) deletes, as Pithos ignores an until that is not whole", async () => {
+      await a('PUT', url(alice.id, 'gone'));
+      await a('PUT', url(alice.id, 'gone/x'), { body: 'x' });
+      const until = `${Date.now() / 1000 + 0.5}`;
+      assert.equal((await a('DELETE', `${url(alice.id, 'gone')}?until=${until}`)).status, 409, 'a plain delete: the container is not empty');
+      await a('DELETE', url(alice.id, 'gone/x'));
+      assert.equal((await a('DELETE', `${url(alice.id, 'gone')}?until=${until}`)).status, 204);
+      assert.equal((await a('HEAD', url(alice.id, 'gone'))).status, 404, 'the container is gone');
+      await a('PUT', url(alice.id, 'kept'));
+      assert.equal((await a('DELETE', `${url(alice.id, 'kept')}?until=${Math.ceil(Date.now() / 1000)}`)).status, 204);
+      assert.equal((await a('HEAD', url(alice.id, 'kept'))).status, 204, 'a whole until purges history and keeps the container');
+    });
+
     it('file delete -r (DELETE folder ?delimiter=/) deletes the folder and what is under it, with the caller\'s rights', async () => {
       await a('PUT', url(alice.id, 'tree'));
       await a('PUT', url(alice.id, 'tree/dir'), { headers: { 'content-type': 'application/directory' }, body: '' });

@@ -141,7 +141,7 @@ for (const database of await testDatabases()) {
           case 3: await e('PUT', url(eve.id, where), { headers: { 'x-move-from': `/${pick(containers)}/${pick(names)}` } }); break;
           case 4: await e('DELETE', url(eve.id, where)); break;
           case 5: await e('PUT', url(eve.id, where), { body: body(), headers: { etag: '0'.repeat(32) } }); break; // refused: 422
-          default: await e('DELETE', `${url(eve.id, where)}?until=${Date.now() / 1000}`); break; // purges history
+          default: await e('DELETE', `${url(eve.id, where)}?until=${Math.ceil(Date.now() / 1000)}`); break; // purges history
         }
       }
       await settled();

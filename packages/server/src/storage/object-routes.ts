@@ -281,8 +281,9 @@ export function objectRoutes(deps: SwiftDeps) {
 
   async function remove({ request, reply, caller, path }: ObjectContext) {
     const query = request.query as Query;
-    if (query.until !== undefined) {
-      await pithos.purgeHistory(caller, path, parseUntil(query.until));
+    const until = parseUntil(query.until);
+    if (until !== undefined) {
+      await pithos.purgeHistory(caller, path, until);
       return reply.code(204).send();
     }
     if (query['multipart-manifest'] === 'delete') {

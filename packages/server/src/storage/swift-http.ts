@@ -42,12 +42,14 @@ export function readPrecondition(request: FastifyRequest, etag: string, modified
   return null;
 }
 
-/** Pithos' `until`: seconds since the epoch (a fraction allowed), as an ISO time. */
-export function parseUntil(value: string): string {
-  const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 253402300799) {
-    throw badRequest('until must be a time in seconds since the epoch');
-  }
+/**
+ * Pithos' `until` as an ISO time, or undefined where Pithos ignores it: it reads the parameter
+ * as Python's int() does and drops what is not a whole, non-negative number of seconds since
+ * the epoch (kamaki's `container delete` sends a fraction, which makes it a plain delete).
+ */
+export function parseUntil(value: string | undefined): string | undefined {
+  if (value === undefined || !/^\s*\+?\d+\s*$/.test(value)) return undefined;
+  const seconds = Math.min(Number(value), 253402300799);
   return new Date(seconds * 1000).toISOString();
 }
 

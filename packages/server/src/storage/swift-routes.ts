@@ -156,13 +156,15 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
         // Pithos (kamaki's `?update`) answers 202, Swift 204.
         return reply.code('update' in query ? 202 : 204).send();
       }
-      case 'DELETE':
+      case 'DELETE': {
         // Pithos: with `until`, the container's history up to then is purged and it stays.
-        if (query.until !== undefined) await deps.pithos.purgeHistory(user, { account, container: name }, parseUntil(query.until));
+        const until = parseUntil(query.until);
+        if (until !== undefined) await deps.pithos.purgeHistory(user, { account, container: name }, until);
         // Pithos: with `delimiter`, what the container holds is deleted and the container stays.
         else if (query.delimiter !== undefined) await deps.pithos.emptyContainer(user, account, name);
         else await deps.pithos.deleteContainer(user, account, name);
         return reply.code(204).send();
+      }
       default:
         throw new ApiError('methodNotAllowed', `${request.method} is not allowed on a container`, undefined, { allow: 'DELETE, GET, HEAD, POST, PUT' });
     }
