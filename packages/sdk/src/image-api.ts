@@ -160,8 +160,11 @@ export class ImageApi {
 
   // ---- Plankton
 
-  /** Makes an image of a file in Pithos+ (201), or refreshes the image that file already is (200). */
-  async register(options: plankton.RegisterOptions): Promise<{ image: RegisteredImage; created: boolean }> {
+  /**
+   * Makes an image of a file in Pithos+, or refreshes the image that file already is (its id is
+   * the file's UUID). Plankton answers 200 to both, as kamaki expects.
+   */
+  async register(options: plankton.RegisterOptions): Promise<{ image: RegisteredImage }> {
     return plankton.register(this.http, options);
   }
 

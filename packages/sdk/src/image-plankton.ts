@@ -42,10 +42,10 @@ export function registerHeaders(options: RegisterOptions): Record<string, string
   return headers;
 }
 
-/** Registers (201) or refreshes (200, when the file already is an image) an image of a Pithos+ file. */
-export async function register(http: HttpTransport, options: RegisterOptions): Promise<{ image: RegisteredImage; created: boolean }> {
+/** Registers or refreshes (when the file already is an image) an image of a Pithos+ file. */
+export async function register(http: HttpTransport, options: RegisterOptions): Promise<{ image: RegisteredImage }> {
   const response = await http.request<{ image: RegisteredImage }>('POST', `${PLANKTON}/images`, { headers: registerHeaders(options) });
-  return { image: response.body.image, created: response.status === 201 };
+  return { image: response.body.image };
 }
 
 /** The `pithos://` location of an image's file (null when it has none), from Plankton's headers. */

@@ -59,7 +59,7 @@ describe('a full disk', { skip: root ? false : 'mounting a small filesystem need
     assert.ok(stored >= 3, `${stored} files fit`);
     const refused = await u('PUT', url(user.id, 'c/one-more'), { body: randomBytes(MiB) });
     assert.equal(refused.status, 507);
-    assert.match(refused.text, /out of storage space/);
+    assert.match(refused.text, /<h1>Insufficient Storage<\/h1>/, "Swift's page");
     const blocks = await u('POST', url(user.id, 'c'), { body: randomBytes(MiB), headers: { 'content-type': 'application/octet-stream' } });
     assert.equal(blocks.status, 507);
     for (let i = 0; i < stored; i++) assert.equal((await u('HEAD', url(user.id, `c/file-${i}`))).status, 200);
