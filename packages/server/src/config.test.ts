@@ -56,3 +56,17 @@ it('logs in the format asked for: auto (readable at a terminal, JSON in a pipe) 
   assert.equal(loadConfig({ env: { OCEANOS_LOG_FORMAT: 'json' } }).logFormat, 'json');
   assert.throws(() => loadConfig({ env: { OCEANOS_LOG_FORMAT: 'yaml' } }), (e: Error) => e instanceof ConfigError && /OCEANOS_LOG_FORMAT/.test(e.message));
 });
+
+it('serves raw VNC consoles on the listen host and a port range unless told otherwise', () => {
+  const defaults = loadConfig({ listen: '0.0.0.0:9000', env: {} });
+  assert.equal(defaults.compute.consoleVncHost, '0.0.0.0');
+  assert.deepEqual(defaults.compute.consoleVncPorts, { first: 15900, last: 15999 });
+  const dir = temporaryDir();
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ compute: { consoleVncHost: '192.0.2.7', consoleVncPorts: '6000-6009' } }));
+  const set = loadConfig({ configFile: file, env: {} });
+  assert.equal(set.compute.consoleVncHost, '192.0.2.7');
+  assert.deepEqual(set.compute.consoleVncPorts, { first: 6000, last: 6009 });
+  writeFileSync(file, JSON.stringify({ compute: { consoleVncPorts: '6009-6000' } }));
+  assert.throws(() => loadConfig({ configFile: file, env: {} }), /Invalid compute.consoleVncPorts/);
+});

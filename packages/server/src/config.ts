@@ -38,6 +38,8 @@ const FileConfig = Type.Object({
     stopTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
     consoleTokenSeconds: Type.Optional(Type.Integer({ minimum: 10 })),
     consoleRecheckSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    consoleVncHost: Type.Optional(Type.String({ minLength: 1 })),
+    consoleVncPorts: Type.Optional(Type.String({ pattern: '^[0-9]+-[0-9]+$' })),
     reconcileIntervalSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     imageCacheBytes: Type.Optional(Type.Integer({ minimum: 0 })),
     resizeConfirmSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -89,6 +91,10 @@ export interface Config {
     resizeConfirmSeconds: number;
     /** Open consoles check this often that the login that opened them is still valid (console/proxy.ts). */
     consoleRecheckSeconds: number;
+    /** The address raw VNC consoles (Cyclades' `console` action) listen on; the control plane's host unless set. */
+    consoleVncHost: string;
+    /** The one-time ports of raw VNC consoles, both ends included. */
+    consoleVncPorts: { first: number; last: number };
   };
 }
 
@@ -107,6 +113,12 @@ function splitListen(listen: string): { host: string; port: number } {
   const port = Number(listen.slice(at + 1));
   if (!host || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`Invalid listen address: ${listen} (expected HOST:PORT)`);
   return { host, port };
+}
+
+function portRange(range: string): { first: number; last: number } {
+  const [first, last] = range.split('-').map(Number) as [number, number];
+  if (!(first >= 1 && first <= last && last <= 65535)) throw new ConfigError(`Invalid compute.consoleVncPorts: ${range} (expected FIRST-LAST, 1-65535)`);
+  return { first, last };
 }
 
 function accelOf(value: string | undefined): Config['compute']['accel'] | undefined {
@@ -168,6 +180,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       resizeConfirmSeconds: file.compute?.resizeConfirmSeconds ?? 3600,
       consoleTokenSeconds: file.compute?.consoleTokenSeconds ?? 300,
       consoleRecheckSeconds: file.compute?.consoleRecheckSeconds ?? 30,
+      consoleVncHost: file.compute?.consoleVncHost ?? host,
+      consoleVncPorts: portRange(file.compute?.consoleVncPorts ?? '15900-15999'),
     },
   };
 }

@@ -8,6 +8,7 @@ import { FlavorService } from './compute/flavor-service.ts';
 import { KeypairService } from './compute/keypair-service.ts';
 import { ServerService } from './compute/server-service.ts';
 import { attachConsoleProxy, type ConsoleProxy } from './console/proxy.ts';
+import { RawVncProxy } from './console/raw-proxy.ts';
 import { ConsoleService } from './console/service.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
@@ -104,7 +105,15 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
     const consoleProxy = attachConsoleProxy(app.server, {
       consoles, socketFor: (id) => servers.consoleSocket(id), logger, recheckMs: config.compute.consoleRecheckSeconds * 1000,
     });
-    identity.onLoginsEnded((ended) => consoleProxy.endLogins(ended));
+    const rawConsoles = new RawVncProxy({
+      consoles, socketFor: (id) => servers.consoleSocket(id), logger, listenHost: config.compute.consoleVncHost,
+      ports: config.compute.consoleVncPorts, ttlMs: config.compute.consoleTokenSeconds * 1000, recheckMs: config.compute.consoleRecheckSeconds * 1000,
+    });
+    consoles.serveRawConsoles({ host: new URL(baseUrl).hostname.replace(/^\[(.*)\]$/, '$1'), open: (password) => rawConsoles.open(password) });
+    identity.onLoginsEnded((ended) => {
+      consoleProxy.endLogins(ended);
+      rawConsoles.endLogins(ended);
+    });
     await jobs.start();
     await servers.start().catch(async (error) => {
       await jobs.close();
@@ -123,6 +132,7 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
       async close() {
         clearInterval(purge);
         consoleProxy.close();
+        rawConsoles.close();
         servers.stop();
         await jobs.close();
         await pithos.close();

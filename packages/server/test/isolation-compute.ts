@@ -104,6 +104,8 @@ export const computeAttacks: Attack[] = [
   { method: 'GET', path: '/compute', expect: 200 },
   ...novaAttacks('/compute/v2.1'),
   ...novaAttacks('/compute/v2.0'),
+  // Cyclades' raw VNC console: B gets no password for A's server.
+  { method: 'POST', path: `/compute/v2.0${server}/action`, body: { console: { type: 'vnc' } }, expect: 404 },
   // Last, as they give B key pairs named like A's: names are per user, A's stays as it was.
   { method: 'POST', path: '/compute/v2.1/os-keypairs', body: { keypair: { name: '{a.keypair}' } }, expect: 200 },
   // Cyclades answers a new key pair with 201.

@@ -65,11 +65,11 @@ async function cycladesAction(deps: ComputeDeps, who: ComputeCaller, id: string,
   if (typeof args !== 'object' || args === null || Array.isArray(args)) throw badRequest(`Malformed request: the argument of ${name} is an object`);
   if (name === 'resize') return resize(deps, who, id, args, reply, false);
   if (name === 'console') {
-    // Cyclades' raw VNC console (host, port, password of a VNC-auth proxy) has no proxy here yet.
+    // Cyclades' raw VNC console: host, one-time port and password of the VNC-auth proxy (console/raw-proxy.ts).
     const type = (args as { type?: unknown }).type;
     if (type === undefined) throw badRequest('No console \'type\' specified.');
     if (type !== 'vnc') throw badRequest('Supported types: vnc');
-    throw notImplemented('A vnc console (host, port, password) is not available on this cloud: os-getVNCConsole with type novnc gives a browser console');
+    return { console: { type: 'vnc', ...(await deps.servers.rawVncConsole(who, id)) } };
   }
   if (CYCLADES_MISSING.has(name)) throw notImplemented(`${name} is not implemented`);
   // Nova's others (rebuild, confirmResize, createImage, ...) are not Cyclades actions at all.

@@ -361,11 +361,22 @@ export class ServerService {
 
   /** A noVNC URL with a one-time token, for a running server; 409 if it is not, or the backend has no graphical console. */
   async vncConsole(caller: ComputeCaller, id: string): Promise<string> {
+    const { row, issuer } = await this.consoleOf(caller, id);
+    return (await this.deps.consoles.issue(row.id, issuer)).url;
+  }
+
+  /** Cyclades' raw VNC console: a one-time host, port and password, under the same rules as vncConsole. */
+  async rawVncConsole(caller: ComputeCaller, id: string): Promise<{ host: string; port: number; password: string }> {
+    const { row, issuer } = await this.consoleOf(caller, id);
+    return this.deps.consoles.issueRaw(row.id, issuer);
+  }
+
+  private async consoleOf(caller: ComputeCaller, id: string) {
     const row = await this.get(caller, id);
     checkAction(row, 'os-getVNCConsole');
     if (!this.deps.backend.capabilities.vncConsole) throw conflict(`The compute backend (${this.deps.backend.name}) does not serve graphical consoles`);
     if (!caller.tokenHash) throw unauthorized('A console is issued to a signed-in user');
-    return (await this.deps.consoles.issue(row.id, { userId: caller.userId, tokenHash: caller.tokenHash })).url;
+    return { row, issuer: { userId: caller.userId, tokenHash: caller.tokenHash } };
   }
 
   /** The VNC socket of a running server (for the console proxy); throws if it does not run. */

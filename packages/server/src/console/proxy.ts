@@ -170,7 +170,7 @@ export function attachConsoleProxy(server: Server, deps: ConsoleProxyDeps): Cons
 }
 
 /** Connects to a unix socket; rejects if nothing listens there. */
-function connectUnix(path: string): Promise<Socket> {
+export function connectUnix(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     socket.once('connect', () => {

@@ -1,10 +1,11 @@
 // One-time console tokens: a browser gets a URL carrying a token that opens one websocket to
 // one server's screen, once, within a few minutes. Only the token's hash is stored.
 import type { Database } from '../db/database.ts';
-import { unauthorized } from '../http/errors.ts';
+import { conflict, unauthorized } from '../http/errors.ts';
 import { newToken, tokenHash } from '../identity/secrets.ts';
 import type { IdentityService } from '../identity/service.ts';
 import * as store from './store.ts';
+import { newVncPassword } from './vnc-auth.ts';
 
 /** Who asked for a console: the user, and the hash of the login token they used. */
 export interface ConsoleIssuer { userId: string; tokenHash: string }
@@ -20,6 +21,14 @@ export interface ConsoleOptions {
   now?: () => number;
 }
 
+/** Where raw VNC consoles are served (raw-proxy.ts), once the composition root has one. */
+export interface RawConsolePorts {
+  /** Opens a one-time port for the viewer that knows `password`. */
+  open(password: string): Promise<number>;
+  /** The host viewers are told to connect to. */
+  host: string;
+}
+
 /** The websocket endpoint that attachConsoleProxy serves. */
 export const CONSOLE_WEBSOCKET_PATH = '/console/websocket';
 
@@ -27,12 +36,15 @@ export const CONSOLE_WEBSOCKET_PATH = '/console/websocket';
 // rather than "unknown"; purges run at most this often.
 const KEEP_EXPIRED_MS = 3600_000;
 const PURGE_EVERY_MS = 600_000;
+// Raw console passwords are hashed with this prefix, so that one is never a websocket token.
+const RAW_PREFIX = 'vnc:';
 
 export class ConsoleService {
   private lastPurge = 0;
   private readonly now: () => number;
   /** noVNC connects to <host>/<path>, so the path keeps whatever prefix the public URL has. */
   private readonly websocketPath: string;
+  private rawPorts: RawConsolePorts | null = null;
 
   constructor(private readonly database: Database, private readonly identity: Pick<IdentityService, 'isTokenLive'>, private readonly options: ConsoleOptions) {
     this.now = options.now ?? Date.now;
@@ -45,6 +57,34 @@ export class ConsoleService {
    */
   async issue(serverId: string, issuer: ConsoleIssuer): Promise<{ token: string; url: string }> {
     const token = newToken();
+    await this.record(serverId, issuer, token);
+    return { token, url: this.options.url(`/console/vnc_lite.html?path=${encodeURIComponent(`${this.websocketPath}?token=${token}`)}`) };
+  }
+
+  /** Serves raw VNC consoles on these ports from now on (the composition root's wiring). */
+  serveRawConsoles(ports: RawConsolePorts): void {
+    this.rawPorts = ports;
+  }
+
+  /**
+   * Cyclades' raw VNC console: a one-time port and an 8-character password (VNC reads no more)
+   * that is a console token like the others, redeemed when a viewer logs in on that port.
+   * 409 when this process serves no raw consoles.
+   */
+  async issueRaw(serverId: string, issuer: ConsoleIssuer): Promise<{ host: string; port: number; password: string }> {
+    const ports = this.rawPorts;
+    if (!ports) throw conflict('This cloud serves no raw VNC consoles');
+    const password = newVncPassword();
+    await this.record(serverId, issuer, RAW_PREFIX + password);
+    return { host: ports.host, port: await ports.open(password), password };
+  }
+
+  /** Consumes a raw console's password as redeem() consumes a token; a websocket token is not one. */
+  redeemRaw(password: string): Promise<ConsoleGrant> {
+    return this.redeem(RAW_PREFIX + password);
+  }
+
+  private async record(serverId: string, issuer: ConsoleIssuer, token: string) {
     const now = this.now();
     await store.insertToken(this.database.db, {
       token_hash: tokenHash(token), server_id: serverId, user_id: issuer.userId, issuer_token_hash: issuer.tokenHash,
@@ -55,7 +95,6 @@ export class ConsoleService {
       // A failed purge is retried at a later issue; it must not cost the user the console.
       await this.purgeExpired().catch(() => undefined);
     }
-    return { token, url: this.options.url(`/console/vnc_lite.html?path=${encodeURIComponent(`${this.websocketPath}?token=${token}`)}`) };
   }
 
   /**
