@@ -61,7 +61,7 @@ async function novaAction(deps: ComputeDeps, request: FastifyRequest, who: Compu
 
 async function cycladesAction(deps: ComputeDeps, who: ComputeCaller, id: string, name: string, args: unknown, reply: FastifyReply) {
   // Cyclades finds the server first, then takes an action's argument only as an object (kamaki sends {"shutdown": {}}).
-  await deps.servers.get(who, id);
+  const row = await deps.servers.get(who, id);
   if (typeof args !== 'object' || args === null || Array.isArray(args)) throw badRequest(`Malformed request: the argument of ${name} is an object`);
   if (name === 'resize') return resize(deps, who, id, args, reply, false);
   if (name === 'console') {
@@ -69,6 +69,8 @@ async function cycladesAction(deps: ComputeDeps, who: ComputeCaller, id: string,
     const type = (args as { type?: unknown }).type;
     if (type === undefined) throw badRequest('No console \'type\' specified.');
     if (type !== 'vnc') throw badRequest('Supported types: vnc');
+    // Cyclades answers a server that does not run with 400, where Nova's consoles answer 409.
+    if (row.vm_state !== 'active') throw badRequest('Server not in ACTIVE state.');
     return { console: { type: 'vnc', ...(await deps.servers.rawVncConsole(who, id)) } };
   }
   if (CYCLADES_MISSING.has(name)) throw notImplemented(`${name} is not implemented`);
