@@ -10,6 +10,9 @@ ensure_test_postgres
 # folder of this run, removed when the run ends, however it ends. A short name: VM sockets live
 # below it, and a unix socket path holds 107 bytes (backends/qemu/qemu-backend.ts).
 run_tmp=$(mktemp -d /tmp/oct.XXXXXX)
+# Others may pass through it (not list it): Swift's servers, which the differential suite
+# starts, drop to the swift user and read their configs below it.
+chmod 711 "$run_tmp"
 export TMPDIR=$run_tmp
 trap 'rm -rf "$run_tmp"; if [ -n "${OCEANOS_PG_DIR:-}" ]; then stop_throwaway_postgres; fi' EXIT
 

@@ -20,6 +20,8 @@ const missing = missingTools(['openstack', 'qemu-system-x86_64', 'qemu-img', 'ge
 if (missing) process.stderr.write(`# skipping openstack server tests: ${missing}\n`);
 
 const BOOTED = 'oceanos-guest: booted';
+/** The last marker of a boot: the config drive, host name and keys have been read. */
+const READY = 'oceanos-guest: ready';
 
 describe('servers with the openstack CLI', { skip: missing }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'oceanos-e2e-servers-'));
@@ -50,7 +52,7 @@ describe('servers with the openstack CLI', { skip: missing }, () => {
     const created = await json(['server', 'create', '--image', 'oceanos-tiny', '--flavor', smallest.Name, '--wait', 'vm1']);
     id = created.id;
     assert.equal(created.status, 'ACTIVE', JSON.stringify(created));
-    await waitBoots(1);
+    await waitFor('the guest ready', async () => occurrences(await consoleLog(), READY) >= 1, 120_000, 1000);
     const log = await consoleLog();
     assert.match(log, /oceanos-guest: config-drive=/);
     assert.match(log, /oceanos-guest: hostname=vm1\b/);
