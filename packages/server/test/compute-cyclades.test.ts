@@ -102,6 +102,29 @@ for (const database of await testDatabases()) {
       assert.equal((await kamaki(alice, 'POST', `/servers/${id}/action`, { start: {} })).status, 404);
     });
 
+    it("refuses an action the server's state does not allow as Cyclades does: 409 buildInProgress while built, else 400", async () => {
+      const made = await kamaki(alice, 'POST', '/servers', { server: { name: 'states', flavorRef: 1, imageRef: imageId } });
+      const id: number = made.body.server.id;
+      const building = await kamaki(alice, 'POST', `/servers/${id}/action`, { start: {} });
+      assert.equal(building.status, 409, building.text);
+      assert.deepEqual(building.body, { buildInProgress: { code: 409, message: `Server '${id}' is being built.`, details: '' } });
+      await plane.jobs.idle();
+      const started = await kamaki(alice, 'POST', `/servers/${id}/action`, { start: {} });
+      assert.equal(started.status, 400, started.text);
+      assert.equal(started.body.badRequest.message, "Cannot perform 'START' action while server is in 'STARTED' state.");
+      assert.equal((await kamaki(alice, 'POST', `/servers/${id}/action`, { shutdown: {} })).status, 202);
+      const pending = await kamaki(alice, 'POST', `/servers/${id}/action`, { reboot: { type: 'SOFT' } });
+      assert.equal(pending.status, 400, pending.text);
+      assert.equal(pending.body.badRequest.message, "Cannot perform 'REBOOT' action while there is a pending 'STOP'.");
+      // Nova's path keeps Nova's 409.
+      await plane.jobs.idle();
+      const nova409 = await plane.call('POST', `/compute/v2.1/servers/${id}/action`, { token: alice.token, body: { 'os-stop': null } });
+      assert.equal(nova409.status, 409, nova409.text);
+      assert.ok(nova409.body.conflictingRequest, nova409.text);
+      await kamaki(alice, 'DELETE', `/servers/${id}`);
+      await plane.jobs.idle();
+    });
+
     it('answers key pairs 201 and 204, and Synnefo\'s error bodies', async () => {
       const made = await kamaki(alice, 'POST', '/os-keypairs', { keypair: { name: 'laptop', public_key: ED25519 } });
       assert.equal(made.status, 201, made.text);

@@ -13,9 +13,16 @@ const CYCLADES_BY_STATUS: Record<number, string> = { 501: 'notImplemented' };
 
 export const novaFault: ErrorFormatter = (e) => ({ [NOVA_BY_STATUS[e.status] ?? NAMES[e.kind]]: { code: e.status, message: e.message } });
 
+/** Cyclades' 409 for an action on a server still being built. */
+export class BuildInProgress extends ApiError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
+
 export const cycladesFault: ErrorFormatter = (e) => {
   const body = cloudFault(e) as Record<string, unknown>;
-  const name = CYCLADES_BY_STATUS[e.status];
+  const name = e instanceof BuildInProgress ? 'buildInProgress' : CYCLADES_BY_STATUS[e.status];
   return name === undefined ? body : { [name]: Object.values(body)[0] };
 };
 

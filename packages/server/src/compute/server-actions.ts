@@ -12,6 +12,7 @@ import { apiOf, type ComputeApi } from './microversion.ts';
 import type { ComputeDeps } from './routes.ts';
 import { consoleLength, only, rebootType, rebuildRequest, reference } from './server-requests.ts';
 import { cycladesOverLimit } from './server-quota.ts';
+import { cycladesWrongState } from './server-states.ts';
 import { serverView } from './server-views.ts';
 
 /** Cyclades actions this cloud does not have (no networks, rescue images or projects to move to yet): 501. */
@@ -27,7 +28,7 @@ export function serverActionRoutes(app: App, deps: ComputeDeps, caller: (request
     const api = apiOf(request);
     const id = (request.params as { id: string }).id;
     const who = await caller(request);
-    if (api.synnefo) return cycladesAction(deps, who, id, name, args, reply).catch(cycladesOverLimit);
+    if (api.synnefo) return cycladesAction(deps, who, id, name, args, reply).catch(cycladesOverLimit).catch(cycladesWrongState);
     return novaAction(deps, request, who, id, name, args, reply, api);
   });
 }

@@ -2,7 +2,8 @@
 // Nova's vm_state and task_state. A test walks every (state, action) pair through the API.
 import type { ServerStatus } from '@oceanos/contract';
 import type { VmState } from '../db/schema.ts';
-import { conflict } from '../http/errors.ts';
+import { ApiError, badRequest } from '../http/errors.ts';
+import { BuildInProgress } from './errors.ts';
 
 /** Nova's power states. */
 export const POWER = { unknown: 0, running: 1, shutdown: 4 } as const;
@@ -44,16 +45,54 @@ export const ACTION_RULES: Record<ServerAction, Rule> = {
   tags: { states: LIVE, whileBusy: true },
 };
 
-/** Throws 409 (`conflictingRequest`, as Nova words it) unless `action` is allowed now. */
-export function checkAction(server: { id: string; vm_state: VmState; task_state: string | null }, action: ServerAction): void {
+/**
+ * An action refused for the server's state: 409 (`conflictingRequest`) in Nova's words, and
+ * the answer Cyclades gives instead (its commands.py): 409 `buildInProgress` while the server
+ * is being built, 400 otherwise.
+ */
+export class WrongState extends ApiError {
+  constructor(message: string, readonly cyclades: ApiError) {
+    super('conflict', message);
+  }
+}
+
+/** Cyclades' names for the actions and tasks (vm.task holds the action under way) and for the states. */
+const CYCLADES_ACTION: Partial<Record<ServerAction, string>> = {
+  'os-start': 'START', 'os-stop': 'STOP', reboot: 'REBOOT', rebootHard: 'REBOOT', resize: 'RESIZE', delete: 'DESTROY',
+};
+const CYCLADES_TASK: Record<string, string> = {
+  spawning: 'BUILD', 'powering-on': 'START', 'powering-off': 'STOP', rebooting: 'REBOOT', rebooting_hard: 'REBOOT',
+  resize_prep: 'RESIZE', resizing: 'RESIZE', resize_reverting: 'RESIZE', deleting: 'DESTROY', rebuilding: 'REBUILD',
+};
+const CYCLADES_OPERSTATE: Record<VmState, string> = {
+  building: 'BUILD', active: 'STARTED', stopped: 'STOPPED', resized: 'STARTED', error: 'ERROR', deleted: 'DESTROYED',
+};
+
+/** Throws WrongState unless `action` is allowed now. */
+export function checkAction(server: { id: string; serial?: number; vm_state: VmState; task_state: string | null }, action: ServerAction): void {
   const rule = ACTION_RULES[action];
+  const wrongState = !rule.states.includes(server.vm_state);
+  const busy = server.task_state !== null && !rule.whileBusy;
+  if (!wrongState && !busy) return;
+  // Nova looks at the vm_state first, Cyclades at the pending task.
   const name = action === 'rebootHard' ? 'reboot' : action;
-  if (!rule.states.includes(server.vm_state)) {
-    throw conflict(`Cannot '${name}' instance ${server.id} while it is in vm_state ${server.vm_state}`);
-  }
-  if (server.task_state !== null && !rule.whileBusy) {
-    throw conflict(`Cannot '${name}' instance ${server.id} while it is in task_state ${server.task_state}`);
-  }
+  const nova = wrongState
+    ? `Cannot '${name}' instance ${server.id} while it is in vm_state ${server.vm_state}`
+    : `Cannot '${name}' instance ${server.id} while it is in task_state ${server.task_state}`;
+  const cycladesName = CYCLADES_ACTION[action] ?? action.toUpperCase();
+  const task = busy ? CYCLADES_TASK[server.task_state!] ?? server.task_state!.toUpperCase() : undefined;
+  const operstate = CYCLADES_OPERSTATE[server.vm_state];
+  const cyclades = task === 'BUILD' || (task === undefined && operstate === 'BUILD')
+    ? new BuildInProgress(`Server '${server.serial ?? server.id}' is being built.`)
+    : badRequest(task !== undefined
+      ? `Cannot perform '${cycladesName}' action while there is a pending '${task}'.`
+      : `Cannot perform '${cycladesName}' action while server is in '${operstate}' state.`);
+  throw new WrongState(nova, cyclades);
+}
+
+/** Rethrows a WrongState as Cyclades answers it (for /compute/v2.0). */
+export function cycladesWrongState(error: unknown): never {
+  throw error instanceof WrongState ? error.cyclades : error;
 }
 
 const RESIZING = new Set<string | null>(['resize_prep', 'resizing']);
