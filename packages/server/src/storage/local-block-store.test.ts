@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it } from 'node:test';
+import { after, it } from 'node:test';
 import { BlockNotFoundError } from './block-store.ts';
 import { blockHash } from '@oceanos/contract';
 import { LocalBlockStore } from './local-block-store.ts';
 import { DiskSpace, InsufficientStorage } from '../fs/disk-space.ts';
 
+// Scratch directories live under one root, removed when this file's tests end.
+const TMP = mkdtempSync(join(tmpdir(), 'oceanos-blocks-'));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+
 const fresh = () => {
-  const root = join(mkdtempSync(join(tmpdir(), 'oceanos-blocks-')), 'blocks');
+  const root = join(mkdtempSync(join(TMP, 'store-')), 'blocks');
   return { root, store: new LocalBlockStore(root, undefined, 1024) };
 };
 
@@ -65,7 +69,7 @@ it('stores many equal blocks concurrently as one', async () => {
 });
 
 it('refuses a new block that would eat into the reserve, and still takes blocks it holds', async () => {
-  const root = join(mkdtempSync(join(tmpdir(), 'oceanos-blocks-')), 'blocks');
+  const root = join(mkdtempSync(join(TMP, 'store-')), 'blocks');
   mkdirSync(root, { recursive: true });
   const known = await new LocalBlockStore(root, undefined, 1024).put(Buffer.from('known'));
   const free = (await new DiskSpace(root, 0).report()).freeBytes;

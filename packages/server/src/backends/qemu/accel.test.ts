@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it } from 'node:test';
+import { after, it } from 'node:test';
 import { resolveAccel } from './accel.ts';
+
+// Scratch directories live under one root, removed when this file's tests end.
+const TMP = mkdtempSync(join(tmpdir(), 'oceanos-accel-'));
+after(() => rmSync(TMP, { recursive: true, force: true }));
 
 /** A fake host: a KVM device file (present or not) and a kvm_pvm module directory (or not). */
 function host(kvm: 'usable' | 'absent' | 'unreadable', pvm: boolean) {
-  const root = mkdtempSync(join(tmpdir(), 'oceanos-accel-'));
+  const root = mkdtempSync(join(TMP, 'host-'));
   const probes = { kvmDevice: join(root, 'kvm'), pvmModule: join(root, 'kvm_pvm') };
   if (kvm !== 'absent') writeFileSync(probes.kvmDevice, '');
   if (kvm === 'unreadable') chmodSync(probes.kvmDevice, 0o000);

@@ -1,7 +1,7 @@
 // The QMP client against a tiny fake QMP server on a unix socket; qemu-backend.test.ts uses
 // it against a real QEMU.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,13 +11,18 @@ import { QmpClient, QmpDisconnectedError, QmpError, QmpTimeoutError } from './qm
 type Handler = (command: { execute: string; id: unknown; arguments?: unknown }, socket: Socket) => void;
 
 const servers: Server[] = [];
-after(() => { for (const server of servers) server.close(); });
+// Sockets live under one root, removed when this file's tests end.
+const TMP = mkdtempSync(join(tmpdir(), 'oceanos-qmp-'));
+after(() => {
+  for (const server of servers) server.close();
+  rmSync(TMP, { recursive: true, force: true });
+});
 
 const send = (socket: Socket, message: unknown) => socket.write(`${JSON.stringify(message)}\r\n`);
 
 /** A QMP server that greets (unless told not to), records commands and answers them with `handler`. */
 async function fakeQemu(handler: Handler, options: { greet?: boolean } = {}) {
-  const path = join(mkdtempSync(join(tmpdir(), 'oceanos-qmp-')), 'qmp.sock');
+  const path = join(mkdtempSync(join(TMP, 'socket-')), 'qmp.sock');
   const received: string[] = [];
   const sockets: Socket[] = [];
   const server = createServer((socket) => {
@@ -108,6 +113,6 @@ it('counts quit as done when QEMU exits before replying', async () => {
 });
 
 it('reports a socket nobody listens on as disconnected', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'oceanos-qmp-')), 'absent.sock');
+  const path = join(mkdtempSync(join(TMP, 'socket-')), 'absent.sock');
   await assert.rejects(QmpClient.connect(path), QmpDisconnectedError);
 });
