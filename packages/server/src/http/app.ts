@@ -64,10 +64,13 @@ export const servedRoutes = (app: App): ServedRoute[] => servedByApp.get(app)?.r
 /** The family that answers `url` (the longest prefix), whose error format its errors have. */
 export const familyOf = (app: App, url: string): ApiFamily | undefined => familyFor(servedByApp.get(app)?.families ?? [], url.split('?')[0]!);
 
+/** The family that answers `path`; `families` longest prefix first (as buildHttpServer keeps them). */
 const familyFor = (families: ApiFamily[], path: string) =>
-  families.filter((f) => path === f.prefix || path.startsWith(`${f.prefix}/`)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
+  families.find((f) => path === f.prefix || path.startsWith(`${f.prefix}/`));
 
 export async function buildHttpServer(options: HttpOptions): Promise<App> {
+  // Longest prefix first, so that the first family whose prefix a path starts with answers it.
+  const families = [...options.families].sort((a, b) => b.prefix.length - a.prefix.length);
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -75,7 +78,7 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
     genReqId: (raw) =>
-      familyFor(options.families, (raw.url ?? '/').split('?')[0]!)?.requestIds === 'swift' ? swiftTransId() : `req-${crypto.randomUUID()}`,
+      familyFor(families, (raw.url ?? '/').split('?')[0]!)?.requestIds === 'swift' ? swiftTransId() : `req-${crypto.randomUUID()}`,
     // Unknown fields are refused where a schema says so, not silently dropped.
     ajv: { customOptions: { coerceTypes: false, allErrors: false, removeAdditional: false } },
     // Names in paths are long in places (Glance tags, Nova metadata keys, key pair names: 255).
@@ -85,7 +88,7 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     frameworkErrors: (error, request, reply) => {
       const answer = toApiError(error, request);
       request.log.info({ method: request.method, status: answer.status, reason: (error as FastifyError).code }, 'request');
-      return send(reply, familyFor(options.families, request.url.split('?')[0]!)?.format ?? cloudFault, answer);
+      return send(reply, familyFor(families, request.url.split('?')[0]!)?.format ?? cloudFault, answer);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -108,7 +111,7 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
   // Every answer of an OpenStack-shaped API names its request (clients read it after a
   // create), errors and 404s of no route included.
   app.addHook('onSend', async (request, reply) => {
-    const style = familyFor(options.families, request.url.split('?')[0]!)?.requestIds;
+    const style = familyFor(families, request.url.split('?')[0]!)?.requestIds;
     if (style) for (const name of REQUEST_ID_HEADERS[style]) reply.header(name, request.id);
   });
 
@@ -149,8 +152,8 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
   }
   await app.after();
   const routes = [...methodsByUrl].flatMap(([url, methods]) => [...methods].map((method) => ({ method, url })));
-  servedByApp.set(app, { routes, families: options.families });
-  addMethodNotAllowed(app, methodsByUrl, new Set(secretRoutes.keys()), options.families);
+  servedByApp.set(app, { routes, families });
+  addMethodNotAllowed(app, methodsByUrl, new Set(secretRoutes.keys()), families);
   return app;
 }
 
