@@ -172,7 +172,7 @@ for (const database of await testDatabases()) {
         assert.match(res.body.badRequest.message, message);
       }
       assert.deepEqual(await usage(alice), NOTHING);
-      const ok = await nova(alice, 'POST', '/servers', { server: { ...base, networks: 'auto', max_count: 1, personality: [{ path: '/etc/motd', contents: b64(10) }] } });
+      const ok = await nova(alice, 'POST', '/servers', { server: { ...base, max_count: 1, personality: [{ path: '/etc/motd', contents: b64(10) }] } });
       assert.equal(ok.status, 202, ok.text);
       const id = ok.body.server.id;
       await settled(alice, id);

@@ -45,9 +45,9 @@ function novaAttacks(prefix: string): Attack[] {
     { method: 'GET', path: on('/servers?marker={a.server}'), expect: 400 },
     { method: 'GET', path: on('/servers?marker={a.gone}'), expect: 400 },
     // Booting from what is A's: image, flavor, key pair.
-    { method: 'POST', path: on('/servers'), body: { server: { name: 'b-vm', imageRef: '{a.image}', flavorRef: '1', networks: 'none' } }, expect: 400 },
-    { method: 'POST', path: on('/servers'), body: { server: { name: 'b-vm', imageRef: '{b.image}', flavorRef: '{a.flavor}', networks: 'none' } }, expect: 400 },
-    { method: 'POST', path: on('/servers'), body: { server: { name: 'b-vm', imageRef: '{b.image}', flavorRef: '1', networks: 'none', key_name: '{a.keypair}' } }, expect: 400 },
+    { method: 'POST', path: on('/servers'), body: { server: { name: 'b-vm', imageRef: '{a.image}', flavorRef: '1' } }, expect: 400 },
+    { method: 'POST', path: on('/servers'), body: { server: { name: 'b-vm', imageRef: '{b.image}', flavorRef: '{a.flavor}' } }, expect: 400 },
+    { method: 'POST', path: on('/servers'), body: { server: { name: 'b-vm', imageRef: '{b.image}', flavorRef: '1', key_name: '{a.keypair}' } }, expect: 400 },
     // A's server, its record, its console and its actions.
     { method: 'GET', path: on(server), expect: 404 },
     { method: 'GET', path: on('/servers/{a.gone}'), expect: 404 },
@@ -85,7 +85,7 @@ function novaAttacks(prefix: string): Attack[] {
     { method: 'POST', path: on('/servers/{a.serverSerial}/action'), body: { reboot: { type: 'HARD' } }, expect: 404 },
     { method: 'GET', path: on('/servers/{a.serverSerial}/metadata'), expect: 404 },
     { method: 'GET', path: on('/flavors/{a.flavorSerial}'), expect: 404 },
-    { method: 'POST', path: on('/servers'), body: { server: { name: 'b-vm', imageRef: '{b.image}', flavorRef: '{a.flavorSerial}', networks: 'none' } }, expect: 400 },
+    { method: 'POST', path: on('/servers'), body: { server: { name: 'b-vm', imageRef: '{b.image}', flavorRef: '{a.flavorSerial}' } }, expect: 400 },
     // The compute API's view of images: A's private image is not B's to see or change.
     { method: 'GET', path: on('/images'), expect: 200 },
     { method: 'GET', path: on('/images/detail'), expect: 200 },

@@ -47,10 +47,6 @@ export const SINCE = {
   hostname: '2.90',
   /** Key pairs: only imports (a public key is required). */
   keypairImportOnly: '2.92',
-  /** Servers: a hostname may be a FQDN. */
-  fqdnHostname: '2.94',
-  /** Servers: `pinned_availability_zone` (null: no server is pinned here). */
-  pinnedAvailabilityZone: '2.96',
 } as const;
 
 /** Nova's one availability zone's name, where none is configured. */

@@ -154,11 +154,16 @@ function fileOwnership(file: Record<string, unknown>): Pick<PersonalityFile, 'ow
   return out;
 }
 
-/** Checks `networks`: until networking lands only "no network" is possible. */
-function networks(value: unknown): void {
+/**
+ * Checks `networks`: a list, or from 2.37 also "none" or "auto" (Nova's and Cyclades' schemas).
+ * Until networking lands only "no network" is possible.
+ */
+function networks(value: unknown, api: ComputeApi): void {
+  const named = novaAtLeast(api, SINCE.networksRequired);
+  if (typeof value === 'string' && !named) throw invalid('networks', `Value: ${value}. '${value}' is not of type 'array'`);
   if (value === undefined || value === 'none' || value === 'auto' || (Array.isArray(value) && value.length === 0)) return;
-  if (Array.isArray(value)) throw badRequest('networking is not available yet: use networks "none" or "auto"');
-  throw invalid('networks', 'It is "none", "auto" or a list.');
+  if (Array.isArray(value)) throw badRequest(`networking is not available yet: ${named ? 'use networks "none" or "auto"' : 'leave networks out'}`);
+  throw invalid('networks', named ? 'It is "none", "auto" or a list.' : 'It is a list.');
 }
 
 function count(value: unknown, field: string): void {
@@ -170,7 +175,7 @@ function count(value: unknown, field: string): void {
 export function createRequest(body: unknown, api: ComputeApi, caller: { admin: boolean; projectId: string }): CreateRequest {
   const s = member(body, 'server', fieldsAt(api, CREATE_FIELDS, CREATE_VERSIONED, CYCLADES_CREATE_FIELDS), ['os:scheduler_hints', 'OS-SCH-HNT:scheduler_hints']);
   if (s.networks === undefined && novaAtLeast(api, SINCE.networksRequired)) throw invalid('server', "'networks' is a required property");
-  networks(s.networks);
+  networks(s.networks, api);
   trustedCertificates(s.trusted_image_certificates);
   for (const field of ['host', 'hypervisor_hostname'] as const) {
     if (s[field] === undefined) continue;
@@ -204,7 +209,7 @@ export function createRequest(body: unknown, api: ComputeApi, caller: { admin: b
     description: description(s.description),
     accessIPv4: s.accessIPv4 === undefined ? '' : accessIp(s.accessIPv4, 4),
     accessIPv6: s.accessIPv6 === undefined ? '' : accessIp(s.accessIPv6, 6),
-    hostname: s.hostname === undefined ? null : hostname(s.hostname, api),
+    hostname: s.hostname === undefined ? null : hostname(s.hostname),
   };
 }
 
@@ -221,14 +226,10 @@ export function accessIp(value: unknown, family: 4 | 6): string {
   return value;
 }
 
-/** A guest hostname (2.90): a DNS label, or from 2.94 a fully qualified name. */
-export function hostname(value: unknown, api: ComputeApi): string {
-  const fqdn = novaAtLeast(api, SINCE.fqdnHostname);
-  const ok = typeof value === 'string' && (fqdn
-    ? value.length <= 255 && /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(value)
-    : /^[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9]$/.test(value));
-  if (!ok) throw invalid('hostname', fqdn ? 'It is a hostname or a fully qualified domain name.' : 'It is a hostname of 2 to 63 letters, digits and dashes.');
-  return value as string;
+/** A guest hostname (2.90): a DNS label (fully qualified names come with 2.94, not served here). */
+export function hostname(value: unknown): string {
+  if (typeof value !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9]$/.test(value)) throw invalid('hostname', 'It is a hostname of 2 to 63 letters, digits and dashes.');
+  return value;
 }
 
 /** trusted_image_certificates (2.63): this cloud verifies no image signatures, so only null is accepted. */
@@ -249,7 +250,7 @@ export function updateRequest(body: unknown, api: ComputeApi): Partial<Pick<Crea
     ...('description' in s ? { description: description(s.description) } : {}),
     ...(s.accessIPv4 === undefined ? {} : { accessIPv4: s.accessIPv4 === null ? '' : accessIp(s.accessIPv4, 4) }),
     ...(s.accessIPv6 === undefined ? {} : { accessIPv6: s.accessIPv6 === null ? '' : accessIp(s.accessIPv6, 6) }),
-    ...(s.hostname === undefined ? {} : { hostname: hostname(s.hostname, api) }),
+    ...(s.hostname === undefined ? {} : { hostname: hostname(s.hostname) }),
   };
 }
 
@@ -300,7 +301,7 @@ export function rebuildRequest(args: unknown, api: ComputeApi): RebuildRequest {
     ...(args.accessIPv6 === undefined ? {} : { accessIPv6: accessIp(args.accessIPv6, 6) }),
     ...('key_name' in args ? { keyName: args.key_name as string | null } : {}),
     userData: args.user_data === undefined || args.user_data === null ? null : base64(args.user_data, 'user_data'),
-    ...(args.hostname === undefined ? {} : { hostname: hostname(args.hostname, api) }),
+    ...(args.hostname === undefined ? {} : { hostname: hostname(args.hostname) }),
   };
 }
 

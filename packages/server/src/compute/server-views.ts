@@ -111,7 +111,6 @@ function novaServer(row: ServerRow, ctx: ViewContext, form: ServerForm): Record<
     ...(at(SINCE.serverGroups) && form !== 'detail' ? { server_groups: [] } : {}),
     ...(at(SINCE.lockedReason) ? { locked_reason: null } : {}),
     ...(at(SINCE.hostname) && whole ? { 'OS-EXT-SRV-ATTR:hostname': row.hostname } : {}),
-    ...(at(SINCE.pinnedAvailabilityZone) && whole ? { pinned_availability_zone: null } : {}),
   };
 }
 

@@ -29,7 +29,7 @@ export function computeHelpers(plane: () => TestPlane) {
 
   /** POSTs a server and expects 202; returns the answer's `server`. */
   const create = async (user: User, server: Record<string, unknown>) => {
-    const res = await nova(user, 'POST', '/servers', { server: { name: 'vm', flavorRef: '1', networks: 'none', ...server } });
+    const res = await nova(user, 'POST', '/servers', { server: { name: 'vm', flavorRef: '1', ...server } });
     assert.equal(res.status, 202, res.text);
     return res.body.server as { id: string; adminPass: string; links: { rel: string; href: string }[] };
   };

@@ -88,7 +88,7 @@ export async function buildEstate(plane: TestPlane): Promise<Estate> {
   // Cyclades' integer ids (/compute/v2.0) of the same server and flavor.
   v['a.serverSerial'] = String((await A('GET', `/compute/v2.0/servers/${v['a.server']}`)).body.server.id);
   v['a.flavorSerial'] = String((await A('GET', `/compute/v2.0/flavors/${v['a.flavor']}`)).body.flavor.id);
-  const gone = await A('POST', '/compute/v2.1/servers', { body: { server: { name: named('gone'), imageRef: v['a.image'], flavorRef: '1', networks: 'none' } } });
+  const gone = await A('POST', '/compute/v2.1/servers', { body: { server: { name: named('gone'), imageRef: v['a.image'], flavorRef: '1' } } });
   v['a.gone'] = gone.body.server.id;
   v['a.goneName'] = named('gone');
   await plane.jobs.idle(v['a.gone']);
@@ -158,7 +158,7 @@ export async function buildEstate(plane: TestPlane): Promise<Estate> {
   await B('PUT', `/object-store/v1/${b.id}/${v['b.container']}`);
   await B('PUT', `/object-store/v1/${b.id}/${v['b.container']}/${v['b.object']}`, { rawBody: 'beta content' });
   v['b.image'] = await image(b.token, { name: `beta-image-${mark}`, visibility: 'shared' });
-  v['b.server'] = (await B('POST', '/compute/v2.1/servers', { body: { server: { name: `beta-vm-${mark}`, imageRef: v['b.image'], flavorRef: '1', networks: 'none' } } })).body.server.id;
+  v['b.server'] = (await B('POST', '/compute/v2.1/servers', { body: { server: { name: `beta-vm-${mark}`, imageRef: v['b.image'], flavorRef: '1' } } })).body.server.id;
   await plane.jobs.idle(v['b.server']);
   v['mark'] = mark;
 

@@ -47,7 +47,7 @@ const COMPUTE: Record<string, Sample[]> = {
   'POST /os-keypairs': json({ keypair: { name: 'fuzz-key', public_key: '{a.publicKey}', type: 'ssh' } }),
   'POST /servers': json({
     server: {
-      name: 'fuzz-vm', imageRef: '{a.image}', flavorRef: '1', networks: 'none', metadata: { k: 'v' }, key_name: '{a.keypair}', tags: ['t'],
+      name: 'fuzz-vm', imageRef: '{a.image}', flavorRef: '1', metadata: { k: 'v' }, key_name: '{a.keypair}', tags: ['t'],
       user_data: 'aGVsbG8=', personality: [{ path: '/etc/motd', contents: 'aGk=' }], adminPass: 'fuzz-pass',
     },
   }),
