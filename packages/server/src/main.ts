@@ -103,10 +103,10 @@ export async function createControlPlane(config: Config, logger: Logger = pino({
       }),
     });
     const consoleProxy = attachConsoleProxy(app.server, {
-      consoles, socketFor: (id) => servers.consoleSocket(id), logger, recheckMs: config.compute.consoleRecheckSeconds * 1000,
+      consoles, socketFor: (id) => servers.consoles.socket(id), logger, recheckMs: config.compute.consoleRecheckSeconds * 1000,
     });
     const rawConsoles = new RawVncProxy({
-      consoles, socketFor: (id) => servers.consoleSocket(id), logger, listenHost: config.compute.consoleVncHost,
+      consoles, socketFor: (id) => servers.consoles.socket(id), logger, listenHost: config.compute.consoleVncHost,
       ports: config.compute.consoleVncPorts, ttlMs: config.compute.consoleTokenSeconds * 1000, recheckMs: config.compute.consoleRecheckSeconds * 1000,
     });
     consoles.serveRawConsoles({ host: new URL(baseUrl).hostname.replace(/^\[(.*)\]$/, '$1'), open: (password) => rawConsoles.open(password) });

@@ -50,7 +50,7 @@ async function novaAction(deps: ComputeDeps, request: FastifyRequest, who: Compu
       await servers.revertResize(who, id);
       return reply.code(202).send();
     case 'os-getConsoleOutput':
-      return { output: await servers.consoleOutput(who, id, consoleLength(args)) };
+      return { output: await servers.consoles.output(who, id, consoleLength(args)) };
     case 'createImage':
       // Snapshots come with volumes; until then the server must exist for the answer to be this one.
       await servers.get(who, id);
@@ -72,7 +72,7 @@ async function cycladesAction(deps: ComputeDeps, who: ComputeCaller, id: string,
     if (type !== 'vnc') throw badRequest('Supported types: vnc');
     // Cyclades answers a server that does not run with 400, where Nova's consoles answer 409.
     if (row.vm_state !== 'active') throw badRequest('Server not in ACTIVE state.');
-    return { console: { type: 'vnc', ...(await deps.servers.rawVncConsole(who, id)) } };
+    return { console: { type: 'vnc', ...(await deps.servers.consoles.rawVnc(who, id)) } };
   }
   if (CYCLADES_MISSING.has(name)) throw notImplemented(`${name} is not implemented`);
   // Nova's others (rebuild, confirmResize, createImage, ...) are not Cyclades actions at all.
@@ -96,7 +96,7 @@ function commonAction(deps: ComputeDeps, who: ComputeCaller, id: string, name: s
       return (async () => {
         only(args, ['type'], 'os-getVNCConsole');
         if ((args as { type?: unknown } | null)?.type !== 'novnc') throw badRequest('Unsupported console type: only "novnc" is served');
-        return { console: { type: 'novnc', url: await servers.vncConsole(who, id) } };
+        return { console: { type: 'novnc', url: await servers.consoles.vnc(who, id) } };
       })();
     default:
       return undefined;

@@ -84,7 +84,7 @@ export function serverRoutes(app: App, deps: ComputeDeps): void {
   app.post('/servers/:id/remote-consoles', async (request) => {
     const console = member(request.body, 'remote_console', ['protocol', 'type']);
     if (console.protocol !== 'vnc' || console.type !== 'novnc') throw badRequest('Unsupported remote console: only protocol "vnc" with type "novnc" is served');
-    const url = await servers.vncConsole(await caller(request), id(request));
+    const url = await servers.consoles.vnc(await caller(request), id(request));
     return { remote_console: { protocol: 'vnc', type: 'novnc', url } };
   });
 

@@ -3,12 +3,12 @@
 // the backend. A server belongs to the user who made it; the project of their token pays.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { BackendError, type Backend, type BackendCapacity } from '../backends/backend.ts';
+import type { Backend, BackendCapacity } from '../backends/backend.ts';
 import type { ConsoleService } from '../console/service.ts';
 import type { Database } from '../db/database.ts';
 import type { Executor, VmState } from '../db/schema.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { ApiError, badRequest, conflict, notFound, unauthorized } from '../http/errors.ts';
+import { ApiError, badRequest, conflict, notFound } from '../http/errors.ts';
 import { DISK_FORMATS } from '../images/disk-format.ts';
 import type { ImageService } from '../images/service.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -25,6 +25,7 @@ import { activeCharges, existingCharges, settle, type ServerSize } from './serve
 import { resizeFromOf, resizingCharges, settledResize, type ResizeFrom } from './server-resize.ts';
 import type { ComputeApi } from './microversion.ts';
 import { createRequest, type RebuildRequest } from './server-requests.ts';
+import { ServerConsoles } from './server-consoles.ts';
 import { checkAction, type ServerAction } from './server-states.ts';
 import { findServer, insertServer, listServers, nextSerial, transition, updateRecord, type Charged, type RecordPatch, type ServerRow } from './server-store.ts';
 
@@ -51,9 +52,6 @@ export interface ServerServiceDeps {
 /** The longest wait between two looks for resizes whose confirmation window has passed. */
 const CONFIRM_CHECK_MS = 60_000;
 
-/** How much serial output is read for `os-getConsoleOutput` before cutting it to lines. */
-const MAX_CONSOLE_BYTES = 1024 * 1024;
-
 /** A task a request starts: the job that does it, and the quota the server holds meanwhile. */
 interface TaskRequest {
   task: string;
@@ -71,12 +69,15 @@ const asBadRequest = (message: string) => (error: unknown): never => {
 
 export class ServerService {
   private readonly jobs: ServerJobs;
+  /** The serial log and graphical consoles (server-consoles.ts). */
+  readonly consoles: ServerConsoles;
   private readonly timers: NodeJS.Timeout[] = [];
   /** The periodic passes under way, by name: each runs one at a time. */
   private readonly passes = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: ServerServiceDeps) {
     this.jobs = new ServerJobs({ ...deps, imageReader: deps.pithos.reader });
+    this.consoles = new ServerConsoles(deps, (caller, id) => this.get(caller, id));
   }
 
   private get db() { return this.deps.database.db; }
@@ -348,43 +349,6 @@ export class ServerService {
     });
     if (queued) this.deps.jobs.kick();
   }
-
-  // ---- consoles
-
-  /** The last `lines` lines of the serial console (all with null). */
-  async consoleOutput(caller: ComputeCaller, id: string, lines: number | null): Promise<string> {
-    const row = await this.get(caller, id);
-    checkAction(row, 'os-getConsoleOutput');
-    const bytes = await this.deps.backend.consoleOutput(row.id, MAX_CONSOLE_BYTES).catch(backendConflict);
-    return tail(bytes.toString('utf8'), lines);
-  }
-
-  /** A noVNC URL with a one-time token, for a running server; 409 if it is not, or the backend has no graphical console. */
-  async vncConsole(caller: ComputeCaller, id: string): Promise<string> {
-    const { row, issuer } = await this.consoleOf(caller, id);
-    return (await this.deps.consoles.issue(row.id, issuer)).url;
-  }
-
-  /** Cyclades' raw VNC console: a one-time host, port and password, under the same rules as vncConsole. */
-  async rawVncConsole(caller: ComputeCaller, id: string): Promise<{ host: string; port: number; password: string }> {
-    const { row, issuer } = await this.consoleOf(caller, id);
-    return this.deps.consoles.issueRaw(row.id, issuer);
-  }
-
-  private async consoleOf(caller: ComputeCaller, id: string) {
-    const row = await this.get(caller, id);
-    checkAction(row, 'os-getVNCConsole');
-    if (!this.deps.backend.capabilities.vncConsole) throw conflict(`The compute backend (${this.deps.backend.name}) does not serve graphical consoles`);
-    if (!caller.tokenHash) throw unauthorized('A console is issued to a signed-in user');
-    return { row, issuer: { userId: caller.userId, tokenHash: caller.tokenHash } };
-  }
-
-  /** The VNC socket of a running server (for the console proxy); throws if it does not run. */
-  async consoleSocket(serverId: string): Promise<string> {
-    const row = await findServer(this.db, serverId);
-    if (!row || row.vm_state !== 'active') throw conflict(`Instance ${serverId} is not running`);
-    return this.deps.backend.consoleSocket(serverId);
-  }
 }
 
 /** A server the caller may see (theirs, or any for an admin); 404 in Nova's words otherwise. */
@@ -395,15 +359,3 @@ async function visible(ex: Executor, caller: ComputeCaller, id: string, deletedW
   return row;
 }
 
-const backendConflict = (error: unknown): never => {
-  throw error instanceof BackendError ? conflict(error.message) : error;
-};
-
-/** The last `lines` lines of `text`, as Nova cuts console output; a final newline does not count as a line. */
-export function tail(text: string, lines: number | null): string {
-  if (lines === null) return text;
-  const ends = text.endsWith('\n');
-  const all = (ends ? text.slice(0, -1) : text).split('\n');
-  if (lines === 0 || text === '') return '';
-  return all.slice(-lines).join('\n') + (ends ? '\n' : '');
-}

@@ -29,7 +29,7 @@ export async function ensureBuiltinImage(deps: { images: ImageService; pithos: P
   const { stdout } = await promisify(execFile)('bash', [BUILDER], { maxBuffer: 1 << 20 });
   const built = stdout.trim().split('\n').at(-1)!;
 
-  await pithos.putContainer(owner, owner, FILE.container, {}, { set: {}, remove: [] });
+  await pithos.accounts.putContainer(owner, owner, FILE.container, {}, { set: {}, remove: [] });
   const path = { account: owner, ...FILE };
   const upload = await pithos.writer.begin(path, null);
   const stored = await pithos.writer.storeStream(createReadStream(built, { highWaterMark: 1 << 20 }), upload);

@@ -137,7 +137,7 @@ export class ImageService {
     if (!(await store.switchStatus(this.db, id, 'queued', 'saving'))) throw conflict(`Image ${id} is ${row.status}: only a queued image takes data`);
     const path: ObjectPath = { account: row.owner, container: UPLOAD_CONTAINER, name: id };
     try {
-      await this.pithos.putContainer(row.owner, row.owner, UPLOAD_CONTAINER, {}, { set: {}, remove: [] });
+      await this.pithos.accounts.putContainer(row.owner, row.owner, UPLOAD_CONTAINER, {}, { set: {}, remove: [] });
       // The upload reserves the quota its bytes need before they are stored; it is abandoned
       // (reservation and blocks released) by whatever fails below, the commit included.
       const upload = await this.pithos.writer.begin(path, declared.length);

@@ -38,7 +38,7 @@ export async function bulkDelete(pithos: PithosService, caller: string, account:
   for (const { line, container, name } of paths) {
     try {
       const decodedContainer = decodeName(container, 'container');
-      if (name === undefined || name === '') await pithos.deleteContainer(caller, account, decodedContainer);
+      if (name === undefined || name === '') await pithos.accounts.deleteContainer(caller, account, decodedContainer);
       else await pithos.deleteObject(caller, { account, container: decodedContainer, name: decodeName(name, 'object') });
       deleted++;
     } catch (error) {

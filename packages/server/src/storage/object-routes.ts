@@ -283,7 +283,7 @@ export function objectRoutes(deps: SwiftDeps) {
     const query = request.query as Query;
     const until = parseUntil(query.until);
     if (until !== undefined) {
-      await pithos.purgeHistory(caller, path, until);
+      await pithos.accounts.purgeHistory(caller, path, until);
       return reply.code(204).send();
     }
     if (query['multipart-manifest'] === 'delete') {

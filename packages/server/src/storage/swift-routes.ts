@@ -45,7 +45,7 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
     handler: (request, reply) => swiftErrors(request, reply, async () => {
       const user = await caller(request);
       const query = request.query as Record<string, string>;
-      const accounts = await deps.pithos.sharingAccounts(user, { marker: query.marker || undefined, limit: Math.min(Number(query.limit) || MAX_LISTING, MAX_LISTING) });
+      const accounts = await deps.pithos.accounts.sharingAccounts(user, { marker: query.marker || undefined, limit: Math.min(Number(query.limit) || MAX_LISTING, MAX_LISTING) });
       return sendListing(request, reply, (format) => {
         // Pithos: each account with when it last changed (kamaki's `sharer list` shows it).
         if (format === 'json') return swiftJson(accounts.map((a) => ({ name: a.name, last_modified: listingTime(a.modifiedAt) })));
@@ -84,7 +84,7 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
       case 'HEAD':
       case 'GET': {
         const options = listOptions(query);
-        const info = await deps.pithos.accountInfo(user, name);
+        const info = await deps.pithos.accounts.accountInfo(user, name);
         if (!info.shared) {
           const timestamp = xTimestamp(info.modifiedAt ?? new Date(0).toISOString());
           reply.headers({
@@ -101,7 +101,7 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
         reply.header('accept-ranges', 'bytes');
         // 204, as Pithos answers and kamaki insists (Swift answers 200 for an account it has not stored yet).
         if (request.method === 'HEAD') return reply.code(204).send();
-        const rows = await deps.pithos.listContainers(user, name, options);
+        const rows = await deps.pithos.accounts.listContainers(user, name, options);
         return sendListing(request, reply, (format) => renderContainers(name, rows, format));
       }
       case 'POST': {
@@ -110,7 +110,7 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
           if (!key.startsWith('x-account-group-')) continue;
           groups[key.slice('x-account-group-'.length)] = String(value).split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
         }
-        await deps.pithos.updateAccount(user, name, { ...metadataFromHeaders(request.headers, 'account'), groups });
+        await deps.pithos.accounts.updateAccount(user, name, { ...metadataFromHeaders(request.headers, 'account'), groups });
         // Pithos (kamaki's `?update`) answers 202, Swift 204.
         return reply.code('update' in query ? 202 : 204).send();
       }
@@ -123,13 +123,13 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
     const query = request.query as Record<string, string>;
     switch (request.method) {
       case 'PUT': {
-        const created = await deps.pithos.putContainer(user, account, name, containerPolicy(request), metadataFromHeaders(request.headers, 'container'));
+        const created = await deps.pithos.accounts.putContainer(user, account, name, containerPolicy(request), metadataFromHeaders(request.headers, 'container'));
         return created ? reply.code(201).send() : accepted(reply);
       }
       case 'HEAD':
       case 'GET': {
         const options = listOptions(query);
-        const info = await deps.pithos.containerInfo(user, account, name);
+        const info = await deps.pithos.accounts.containerInfo(user, account, name);
         reply.headers({
           'x-container-block-size': BLOCK_SIZE, 'x-container-block-hash': BLOCK_HASH,
           'x-timestamp': xTimestamp(info.container.created_at), 'last-modified': httpDate(info.container.modified_at),
@@ -152,17 +152,17 @@ export function swiftRoutes(app: App, deps: SwiftDeps) {
           const hashes = await deps.pithos.postBlocks(user, account, name, bodyChunks(request));
           return reply.code(202).type('application/json').send(JSON.stringify(hashes));
         }
-        await deps.pithos.updateContainer(user, account, name, containerPolicy(request), metadataFromHeaders(request.headers, 'container'));
+        await deps.pithos.accounts.updateContainer(user, account, name, containerPolicy(request), metadataFromHeaders(request.headers, 'container'));
         // Pithos (kamaki's `?update`) answers 202, Swift 204.
         return reply.code('update' in query ? 202 : 204).send();
       }
       case 'DELETE': {
         // Pithos: with `until`, the container's history up to then is purged and it stays.
         const until = parseUntil(query.until);
-        if (until !== undefined) await deps.pithos.purgeHistory(user, { account, container: name }, until);
+        if (until !== undefined) await deps.pithos.accounts.purgeHistory(user, { account, container: name }, until);
         // Pithos: with `delimiter`, what the container holds is deleted and the container stays.
-        else if (query.delimiter !== undefined) await deps.pithos.emptyContainer(user, account, name);
-        else await deps.pithos.deleteContainer(user, account, name);
+        else if (query.delimiter !== undefined) await deps.pithos.accounts.emptyContainer(user, account, name);
+        else await deps.pithos.accounts.deleteContainer(user, account, name);
         return reply.code(204).send();
       }
       default:
