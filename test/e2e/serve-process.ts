@@ -35,12 +35,15 @@ process.once('exit', () => {
   for (const dir of temporaryDataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `oceanos serve` on `dataDir`; a data dir inside os.tmpdir() is removed when the test process exits. */
-export async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+/**
+ * Starts `oceanos serve` on `dataDir`; a data dir inside os.tmpdir() is removed when the test
+ * process exits. `nodeArgs` go to node itself (benchmarks profile with `--cpu-prof`).
+ */
+export async function startServe(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServeProcess> {
   const inTmp = relative(tmpdir(), resolve(dataDir));
   if (inTmp !== '' && !inTmp.startsWith('..')) temporaryDataDirs.add(resolve(tmpdir(), inTmp.split('/')[0]!));
   const port = await freePort();
-  const child = spawn(process.execPath, [OCEANOS_BIN, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(process.execPath, [...nodeArgs, OCEANOS_BIN, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
     // The built-in image is left to the tests about images.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', OCEANOS_BUILTIN_IMAGE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

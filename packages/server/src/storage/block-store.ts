@@ -1,9 +1,13 @@
 // Where blocks live. The local directory is the first implementation; a shared or distributed
 // store (NFS, RADOS, S3-like) implements the same interface.
 
+import type { BlockBuffers } from './block-buffers.ts';
+
 export interface StoredBlock { hash: string; storedAt: Date }
 
 export interface BlockStore {
+  /** Memory for blocks on their way in, as this store writes it fastest. */
+  readonly buffers: BlockBuffers;
   /** The subset of `hashes` that is not stored, in the given order, without repeats. */
   missing(hashes: string[]): Promise<string[]>;
   /**

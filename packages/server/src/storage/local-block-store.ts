@@ -2,20 +2,32 @@
 // zeros (an all-zero block is an empty file). A write goes to a temporary file that is
 // fsynced and renamed into place, so a crash never leaves a partial block under a valid name.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { closeSync, constants, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, opendir, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InsufficientStorage, isDiskFull, type DiskSpace } from '../fs/disk-space.ts';
 import { removeOlderThan, syncDir } from '../fs/durable.ts';
 import { BlockNotFoundError, isBlockHash, type BlockStore, type StoredBlock } from './block-store.ts';
 import { BLOCK_SIZE, blockHashAsync, trimTrailingZeros } from '@oceanos/contract';
+import { ALIGN_SLACK, BlockBuffers } from './block-buffers.ts';
+
+/** Direct I/O moves whole units of this many bytes, from memory aligned to (a divisor of) it. */
+const DIRECT_UNIT = 4096;
+/** Below this, a block is written through the page cache: direct I/O pays off for large writes. */
+const DIRECT_MIN = 64 * 1024;
+const DIRECT_CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DIRECT;
 
 export class LocalBlockStore implements BlockStore {
+  readonly buffers: BlockBuffers;
   private readonly tmpDir: string;
   private readonly knownDirs = new Set<string>();
+  /** Whether the file system takes direct I/O (undefined until the first buffer is made). */
+  private direct: boolean | undefined;
 
   /** `space`: new blocks must leave its reserve free (507 otherwise). */
   constructor(private readonly root: string, private readonly space?: DiskSpace, private readonly blockSize = BLOCK_SIZE) {
     this.tmpDir = join(root, 'tmp');
+    this.buffers = new BlockBuffers(blockSize, (memory) => this.directOffset(memory));
   }
 
   private pathOf(hash: string): string {
@@ -47,16 +59,12 @@ export class LocalBlockStore implements BlockStore {
     await this.ensureDir(this.tmpDir);
     await this.ensureDir(join(this.root, hash.slice(0, 2), hash.slice(2, 4)));
     const tmp = join(this.tmpDir, `${hash}.${randomBytes(6).toString('hex')}`);
-    const file = await open(tmp, 'wx', 0o600).catch(fullDiskAsInsufficient);
     try {
-      await file.writeFile(data);
-      await file.sync();
+      await this.writeFile(tmp, data, this.buffers.isAligned(block));
     } catch (error) {
-      await file.close();
       await rm(tmp, { force: true });
       fullDiskAsInsufficient(error);
     }
-    await file.close();
     try {
       await rename(tmp, target);
     } catch (error) {
@@ -65,6 +73,70 @@ export class LocalBlockStore implements BlockStore {
     }
     await syncDir(join(this.root, hash.slice(0, 2), hash.slice(2, 4)));
     return hash;
+  }
+
+  /**
+   * Writes `data` durably to a new file. Aligned memory is written directly to the disk, past
+   * the page cache: on these machines that costs a tenth of the CPU of a buffered write and
+   * fsync (dd, 1 GiB in 4 MiB writes: 0.17 s of system time against 1.71 s). What is left
+   * past the last whole unit of direct I/O goes through the page cache; fsync covers both.
+   */
+  private async writeFile(path: string, data: Buffer, aligned: boolean): Promise<void> {
+    const direct = aligned && this.direct ? data.length - (data.length % DIRECT_UNIT) : 0;
+    const file = await open(path, direct >= DIRECT_MIN ? DIRECT_CREATE : 'wx', 0o600);
+    try {
+      if (direct < DIRECT_MIN) {
+        await writeAll(file, data, 0);
+        return await file.sync();
+      }
+      await writeAll(file, data.subarray(0, direct), 0);
+      if (direct === data.length) return await file.sync();
+      const rest = await open(path, 'r+');
+      try {
+        await writeAll(rest, data.subarray(direct), direct);
+        await rest.sync();
+      } finally {
+        await rest.close();
+      }
+    } finally {
+      await file.close();
+    }
+  }
+
+  /**
+   * Where in `memory` an address lies that this file system writes directly (O_DIRECT), found
+   * by trying: JavaScript cannot see addresses, and direct I/O refuses unaligned memory with
+   * EINVAL. Undefined if the file system takes no direct I/O (tmpfs, some network file systems).
+   */
+  private directOffset(memory: SharedArrayBuffer): number | undefined {
+    if (this.direct === false) return undefined;
+    mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+    const probe = join(this.tmpDir, `align.${randomBytes(6).toString('hex')}`);
+    let fd: number;
+    try {
+      fd = openSync(probe, DIRECT_CREATE, 0o600);
+    } catch {
+      this.direct = false;
+      return undefined;
+    }
+    try {
+      const view = new Uint8Array(memory);
+      // Allocators align to 16 bytes at least.
+      for (let offset = 0; offset < ALIGN_SLACK; offset += 16) {
+        try {
+          writeSync(fd, view, offset, DIRECT_UNIT, 0);
+          this.direct = true;
+          return offset;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+        }
+      }
+      this.direct = false;
+      return undefined;
+    } finally {
+      closeSync(fd);
+      rmSync(probe, { force: true });
+    }
   }
 
   async get(hash: string, length: number): Promise<Buffer> {
@@ -130,6 +202,14 @@ export class LocalBlockStore implements BlockStore {
     if (this.knownDirs.has(dir)) return;
     await mkdir(dir, { recursive: true, mode: 0o700 });
     this.knownDirs.add(dir);
+  }
+}
+
+/** Writes all of `data` at `position` (a write may take less than asked). */
+async function writeAll(file: FileHandle, data: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < data.length;) {
+    const { bytesWritten } = await file.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
   }
 }
 

@@ -2,7 +2,10 @@
 // Swift clients verify. One block is read ahead while the previous one is being sent.
 import { BLOCK_SIZE, blockLength } from '@oceanos/contract';
 import type { BlockStore } from './block-store.ts';
-import type { Md5Workers } from './md5-workers.ts';
+import type { HashWorkers } from './hash-workers.ts';
+
+/** Blocks read ahead of the MD5 thread when an object's MD5 is computed from the store. */
+const MD5_AHEAD = 4;
 
 /** A stored object's content: its size and hashmap. */
 export interface Content { size: number; hashes: string[] }
@@ -19,7 +22,7 @@ export function splitHashes(concatenated: string): string[] {
 export class ObjectReader {
   private readonly md5InFlight = new Map<string, Promise<string>>();
 
-  constructor(private readonly blocks: BlockStore, private readonly md5Workers: Md5Workers, private readonly blockSize = BLOCK_SIZE) {}
+  constructor(private readonly blocks: BlockStore, private readonly hashes: HashWorkers, private readonly blockSize = BLOCK_SIZE) {}
 
   /** The bytes of the slices in order, as buffers of at most one block. */
   async *read(slices: Slice[]): AsyncGenerator<Buffer> {
@@ -55,10 +58,19 @@ export class ObjectReader {
     if (!pending) {
       pending = (async () => {
         // On a worker thread: a GiB of MD5 would hold the event loop for seconds.
-        const hash = this.md5Workers.start();
+        const hash = this.hashes.md5();
+        // A few blocks may wait for the MD5 thread, not the whole object.
+        const reading: Promise<void>[] = [];
         try {
-          for await (const chunk of this.read([{ content, start: 0, end: content.size }])) hash.update(chunk);
+          for await (const chunk of this.read([{ content, start: 0, end: content.size }])) {
+            const read = hash.update(chunk);
+            read.catch(() => undefined); // seen when awaited below
+            reading.push(read);
+            if (reading.length > MD5_AHEAD) await reading.shift();
+          }
+          await Promise.all(reading);
         } catch (error) {
+          await Promise.allSettled(reading);
           await hash.abandon();
           throw error;
         }

@@ -12,7 +12,7 @@ import type { BlockStore } from './block-store.ts';
 import { listWithDelimiter, type ListOptions, type Listed } from './listing.ts';
 import { parseManifest, type Manifest } from './manifest.ts';
 import { checkMetadata, mergeUpdate, type Metadata } from './names.ts';
-import { Md5Workers } from './md5-workers.ts';
+import { HashWorkers } from './hash-workers.ts';
 import { ObjectViews, type ObjectView } from './object-view.ts';
 import { ObjectReader, splitHashes } from './reader.ts';
 import { formatSharing, type Sharing } from './sharing.ts';
@@ -43,7 +43,7 @@ export class PithosService {
   /** Accounts and containers (accounts.ts). */
   readonly accounts: Accounts;
   private readonly views: ObjectViews;
-  private readonly md5Workers = new Md5Workers();
+  private readonly hashes = new HashWorkers();
 
   constructor(
     private readonly database: Database,
@@ -52,14 +52,14 @@ export class PithosService {
     private readonly logger: Logger,
     options: PithosOptions,
   ) {
-    this.reader = new ObjectReader(blocks, this.md5Workers);
+    this.reader = new ObjectReader(blocks, this.hashes);
     this.views = new ObjectViews(database, this.reader);
     this.collector = new GarbageCollector(database, blocks, logger, options.gcGraceMs);
     // A block that fails to go now is left to the sweep.
     const reclaim = (hashes: string[]) => this.collector.reclaim(hashes)
       .catch((error) => this.logger.warn({ err: error, blocks: hashes.length }, 'deleting unneeded blocks failed; the sweep will'));
     this.uploads = new Uploads(database, quota, reclaim, options.uploadLeaseMs);
-    this.writer = new ObjectWriter(database, blocks, quota, this.md5Workers, this.uploads, reclaim);
+    this.writer = new ObjectWriter(database, blocks, quota, this.hashes, this.uploads, reclaim);
     this.accounts = new Accounts(database, quota, this.writer);
     this.housekeeping = new Housekeeping(database, quota, this.uploads, this.collector, logger, options.uploadLeaseMs);
   }
@@ -69,11 +69,11 @@ export class PithosService {
     return this.housekeeping.start();
   }
 
-  /** Stops the sweeps and the MD5 worker threads. */
+  /** Stops the sweeps and the hash worker threads. */
   close(): Promise<void> {
     this.housekeeping.stop();
     this.uploads.close();
-    return this.md5Workers.close();
+    return this.hashes.close();
   }
 
   private get db() { return this.database.db; }

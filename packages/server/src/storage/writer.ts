@@ -9,7 +9,7 @@
 // with its history; `purge` drops history up to a moment.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { blockHashAsync, merkleRoot, splitBlocks } from '@oceanos/contract';
+import { merkleRoot } from '@oceanos/contract';
 import type { Database } from '../db/database.ts';
 import { CLUSTER, type Schema } from '../db/schema.ts';
 import { withTransaction } from '../db/transaction.ts';
@@ -17,7 +17,7 @@ import { ApiError, notFound, overLimit, preconditionFailed } from '../http/error
 import type { QuotaService } from '../quota/service.ts';
 import type { BlockStore } from './block-store.ts';
 import { lockForUse } from './collector-lock.ts';
-import type { Md5Workers } from './md5-workers.ts';
+import type { HashWorkers } from './hash-workers.ts';
 import type { Metadata } from './names.ts';
 import { splitHashes } from './reader.ts';
 import { addRefs, removeRefs } from './refs-store.ts';
@@ -81,7 +81,7 @@ export class ObjectWriter {
     private readonly database: Database,
     private readonly blocks: BlockStore,
     private readonly quota: QuotaService,
-    private readonly md5: Md5Workers,
+    private readonly hashes: HashWorkers,
     private readonly uploads: Uploads,
     /** Deletes those of the blocks that nothing references or holds (never throws). */
     private readonly reclaim: (hashes: string[]) => Promise<unknown>,
@@ -117,26 +117,28 @@ export class ObjectWriter {
    * returns its size, hashmap and MD5. On failure the upload is abandoned.
    */
   async storeStream(body: AsyncIterable<Buffer>, upload: Upload): Promise<Stored> {
-    const md5 = this.md5.start();
+    const md5 = this.hashes.md5();
     const hashes: string[] = [];
     let size = 0;
-    // The MD5 takes blocks in order, each once its block store write no longer reads it.
-    let fed: Promise<unknown> = Promise.resolve();
     try {
-      await this.storeBlocks(body, async (block) => {
+      await this.storeBlocks(body, async (block, index) => {
         size += block.length;
         await this.uploads.cover(upload, size);
+        // The MD5 reads the blocks in order while they hash and are written; the block's
+        // memory is reused only once it has read it (a failure is the store's to report).
+        const summed = md5.update(block);
+        summed.catch(() => undefined);
         return async () => {
-          const hash = await blockHashAsync(block);
-          await this.uploads.hold(upload, hash, block.length);
-          return this.blocks.put(block, hash);
+          try {
+            const hash = await this.hashes.sha256(block);
+            await this.uploads.hold(upload, hash, block.length);
+            hashes[index] = await this.blocks.put(block, hash);
+          } finally {
+            await summed;
+          }
         };
-      }, (block, index, stored) => {
-        fed = Promise.all([fed, stored.then((hash) => { hashes[index] = hash; })]).then(() => md5.update(block));
-        return fed as Promise<void>;
       });
     } catch (error) {
-      await fed.catch(() => undefined);
       await md5.abandon();
       await this.abandon(upload);
       throw error;
@@ -153,11 +155,11 @@ export class ObjectWriter {
     const hashes: string[] = [];
     const brought: string[] = [];
     try {
-      await this.storeBlocks(body, async (block) => async () => {
-        const hash = await blockHashAsync(block);
+      await this.storeBlocks(body, async (block, index) => async () => {
+        const hash = await this.hashes.sha256(block);
         if (await this.uploads.holdPosted(account, hash, block.length)) brought.push(hash);
-        return this.blocks.put(block, hash);
-      }, (_block, index, stored) => stored.then((hash) => { hashes[index] = hash; }));
+        hashes[index] = await this.blocks.put(block, hash);
+      });
     } catch (error) {
       if (brought.length) await this.uploads.unholdPosted(account, brought);
       throw error;
@@ -167,19 +169,26 @@ export class ObjectWriter {
 
   /**
    * Splits the body into blocks. For each, in order, `admit` may refuse it (before anything is
-   * stored) and returns how to store it; blocks are stored several at a time.
+   * stored) and returns how to store it; blocks are stored several at a time, and each block's
+   * memory goes back for reuse once its storing has ended, however it ended.
    */
   private async storeBlocks(
     body: AsyncIterable<Buffer>,
-    admit: (block: Buffer) => Promise<() => Promise<string>>,
-    each: (block: Buffer, index: number, stored: Promise<string>) => Promise<void>,
+    admit: (block: Buffer, index: number) => Promise<() => Promise<void>>,
   ): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
     let index = 0;
-    for await (const block of splitBlocks(body)) {
-      const store = await admit(block);
-      const task = each(block, index++, store()).catch((error) => { failure ??= error; });
+    for await (const block of this.blocks.buffers.split(body)) {
+      let store: () => Promise<void>;
+      try {
+        store = await admit(block.data, index++);
+      } catch (error) {
+        block.release();
+        failure = error;
+        break;
+      }
+      const task = store().catch((error) => { failure ??= error; }).finally(() => block.release());
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
       if (inFlight.size >= PUTS_IN_FLIGHT) await Promise.race(inFlight);
