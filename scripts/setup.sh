@@ -2,8 +2,8 @@
 # Installs what oceanos needs on Debian. Always: the npm packages (and the compiler that
 # better-sqlite3 may need), QEMU and the tools the compute backend runs, the clients the README
 # uses (python3-openstackclient, python3-swiftclient, rclone), the compiled `oceanos` client,
-# and an `oceanos` command on the PATH. With --test: PostgreSQL too. Safe to run again: it
-# skips what is in place.
+# and an `oceanos` command on the PATH. With --test: PostgreSQL and OpenStack Swift (the
+# reference of the Swift differential suite) too. Safe to run again: it skips what is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -82,4 +82,7 @@ if $want_test; then
   if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     apt_install postgresql
   fi
+  # OpenStack Swift 2.30, the reference the Swift differential suite (test/swift-compare)
+  # replays every request against; started by the suite itself on loopback ports.
+  command -v swift-proxy-server >/dev/null || apt_install swift swift-proxy swift-account swift-container swift-object memcached
 fi
