@@ -7,7 +7,7 @@ import { consoleIssuerMigration, consoleMigration } from '../console/migration.t
 import { loginThrottleMigration, loginThrottleUsersMigration } from '../identity/throttle-migration.ts';
 import { imagesMigration } from '../images/migration.ts';
 import { jobsMigration } from '../jobs/migration.ts';
-import { pithosHardeningMigration, pithosMigration } from '../storage/migration.ts';
+import { pithosHardeningMigration, pithosCountersMigration, pithosMigration } from '../storage/migration.ts';
 import type { Dialect } from './database.ts';
 
 export interface Migration {
@@ -125,4 +125,5 @@ export const migrations: Migration[] = [
   computeResizeMigration,
   loginThrottleUsersMigration,
   computeSerialsMigration,
+  pithosCountersMigration,
 ];

@@ -117,6 +117,9 @@ export interface PithosContainersTable {
   metadata: string;
   created_at: string;
   modified_at: string;
+  /** The container's current objects and their bytes, kept by every change (store.ts tallyContainers). */
+  object_count: Generated<number>;
+  bytes_used: Generated<number>;
 }
 
 /** Where a version lives: the current one, an older one, or the record of a deletion. */

@@ -1,13 +1,14 @@
 // What keeps the store tidy while it serves. At start: the uploads a previous run left (their
-// reservations and blocks go), reservations that no upload holds, and every account's charge
-// against the bytes it keeps. Then, every minute, uploads that stopped making progress, and
-// every gcInterval, a sweep for unreferenced blocks.
+// reservations and blocks go), reservations that no upload holds, every account's charge
+// against the bytes it keeps, and every container's counters against its objects. Then,
+// every minute, uploads that stopped making progress, and every gcInterval, a sweep for
+// unreferenced blocks.
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { QuotaService } from '../quota/service.ts';
 import { reconcileCharges } from './charges.ts';
 import type { GarbageCollector } from './garbage-collector.ts';
-import { keptBytes as keptBytesByAccount } from './store.ts';
+import { keptBytes as keptBytesByAccount, recountContainers } from './store.ts';
 import { ISSUER, type Uploads } from './uploads.ts';
 
 export class Housekeeping {
@@ -30,6 +31,8 @@ export class Housekeeping {
     if (stale.length) this.logger.info({ released: stale.length }, 'released upload reservations left by a previous run');
     const drift = await this.reconcileCharges(true);
     if (drift.length) this.logger.warn({ drift }, 'pithos.diskspace charges differed from the bytes kept; charged what is kept');
+    const miscounted = await this.reconcileCounters(true);
+    if (miscounted.length) this.logger.warn({ miscounted }, 'container counters differed from their objects; recounted');
   }
 
   /** Ends dead uploads every minute (sooner for short leases) and sweeps blocks every `gcIntervalMs`. */
@@ -59,6 +62,11 @@ export class Housekeeping {
     let total = 0;
     for (const bytes of (await keptBytesByAccount(this.database.db)).values()) total += bytes;
     return total;
+  }
+
+  /** Compares (and with `fix` repairs) each container's counters with its current objects. */
+  reconcileCounters(fix: boolean) {
+    return recountContainers(this.database.db, fix);
   }
 
   /** Compares (and with `fix` repairs) each account's pithos.diskspace charge with the bytes it keeps. */

@@ -131,3 +131,21 @@ async function countReferences(db: Kysely<any>): Promise<void> {
     }
   }
 }
+
+/**
+ * Running counters of each container's current objects and their bytes, kept by the
+ * transactions that change them, so that a container HEAD or listing does not recount and
+ * sum the container's rows (Swift keeps the same counters).
+ */
+export const pithosCountersMigration: Migration = {
+  id: '0016-pithos-container-counters',
+  async up(db: Kysely<any>) {
+    await sql`alter table pithos_containers add column object_count bigint not null default 0`.execute(db);
+    await sql`alter table pithos_containers add column bytes_used bigint not null default 0`.execute(db);
+    await sql`update pithos_containers set
+      object_count = (select count(*) from pithos_versions v
+        where v.account = pithos_containers.account and v.container = pithos_containers.name and v.cluster = 0),
+      bytes_used = (select coalesce(sum(v.size), 0) from pithos_versions v
+        where v.account = pithos_containers.account and v.container = pithos_containers.name and v.cluster = 0)`.execute(db);
+  },
+};

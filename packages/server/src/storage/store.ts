@@ -4,6 +4,8 @@ import { CLUSTER, type Executor, type PithosContainersTable, type PithosVersions
 import type { Grant, Sharing } from './sharing.ts';
 
 export type ContainerRow = PithosContainersTable;
+/** A container as made or changed by a request: its counters are the tally's (ContainerTally). */
+export type NewContainer = Omit<ContainerRow, 'object_count' | 'bytes_used'>;
 export type VersionRow = Omit<PithosVersionsTable, 'serial'> & { serial: number };
 export type NewVersion = Omit<PithosVersionsTable, 'serial'>;
 export interface Stats { count: number; bytes: number }
@@ -23,12 +25,11 @@ export const ensureAccount = (ex: Executor, account: string) =>
     .onConflict((oc) => oc.column('account').doNothing()).execute();
 
 export async function accountStats(ex: Executor, account: string): Promise<Stats & { containers: number }> {
-  const objects = await ex.selectFrom('pithos_versions')
-    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('bytes')])
-    .where('account', '=', account).where('cluster', '=', CLUSTER.normal).executeTakeFirstOrThrow();
-  const containers = await ex.selectFrom('pithos_containers').select((eb) => eb.fn.countAll<number>().as('n'))
+  const row = await ex.selectFrom('pithos_containers')
+    .select((eb) => [eb.fn.countAll<number>().as('containers'), eb.fn.coalesce(eb.fn.sum<number>('object_count'), sql<number>`0`).as('count'),
+      eb.fn.coalesce(eb.fn.sum<number>('bytes_used'), sql<number>`0`).as('bytes')])
     .where('account', '=', account).executeTakeFirstOrThrow();
-  return { count: Number(objects.count), bytes: Number(objects.bytes), containers: Number(containers.n) };
+  return { count: Number(row.count), bytes: Number(row.bytes), containers: Number(row.containers) };
 }
 
 export const groupsOf = (ex: Executor, account: string) =>
@@ -50,10 +51,10 @@ export async function groupsWithMember(ex: Executor, owner: string, member: stri
 export const findContainer = (ex: Executor, account: string, name: string) =>
   ex.selectFrom('pithos_containers').selectAll().where('account', '=', account).where('name', '=', name).executeTakeFirst();
 
-export const insertContainer = (ex: Executor, row: ContainerRow) =>
+export const insertContainer = (ex: Executor, row: NewContainer) =>
   ex.insertInto('pithos_containers').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
 
-export const updateContainer = (ex: Executor, account: string, name: string, patch: Partial<ContainerRow>) =>
+export const updateContainer = (ex: Executor, account: string, name: string, patch: Partial<NewContainer>) =>
   ex.updateTable('pithos_containers').set(patch).where('account', '=', account).where('name', '=', name).execute();
 
 /** Deletes a container with its grants and links (its versions are dropped first, with their references). */
@@ -64,30 +65,74 @@ export async function deleteContainer(ex: Executor, account: string, name: strin
   await ex.deleteFrom('pithos_containers').where('account', '=', account).where('name', '=', name).execute();
 }
 
+/** A container's current objects and their bytes, from its counters. */
 export async function containerStats(ex: Executor, account: string, container: string): Promise<Stats> {
-  const row = await ex.selectFrom('pithos_versions')
-    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('bytes')])
-    .where('account', '=', account).where('container', '=', container).where('cluster', '=', CLUSTER.normal).executeTakeFirstOrThrow();
-  return { count: Number(row.count), bytes: Number(row.bytes) };
+  const row = await ex.selectFrom('pithos_containers').select(['object_count', 'bytes_used'])
+    .where('account', '=', account).where('name', '=', container).executeTakeFirst();
+  return { count: Number(row?.object_count ?? 0), bytes: Number(row?.bytes_used ?? 0) };
+}
+
+/**
+ * Changes in containers' current objects and bytes during one transaction, applied at its end
+ * (tallyContainers) in a fixed order, so that two transactions never wait on each other's
+ * container rows in opposite orders.
+ */
+export class ContainerTally {
+  readonly changes = new Map<string, Stats & { account: string; container: string }>();
+
+  add(account: string, container: string, count: number, bytes: number): void {
+    const key = JSON.stringify([account, container]);
+    const entry = this.changes.get(key) ?? { account, container, count: 0, bytes: 0 };
+    entry.count += count;
+    entry.bytes += bytes;
+    this.changes.set(key, entry);
+  }
+
+  bytesOf(account: string, container: string): number {
+    return this.changes.get(JSON.stringify([account, container]))?.bytes ?? 0;
+  }
+}
+
+export async function tallyContainers(ex: Executor, tally: ContainerTally): Promise<void> {
+  for (const key of [...tally.changes.keys()].sort()) {
+    const { account, container, count, bytes } = tally.changes.get(key)!;
+    if (count === 0 && bytes === 0) continue;
+    await ex.updateTable('pithos_containers')
+      .set((eb) => ({ object_count: eb('object_count', '+', count), bytes_used: eb('bytes_used', '+', bytes) }))
+      .where('account', '=', account).where('name', '=', container).execute();
+  }
+}
+
+/** Containers whose counters differ from a recount of their current objects; `fix` corrects them. */
+export async function recountContainers(ex: Executor, fix: boolean): Promise<{ account: string; container: string; recorded: Stats; kept: Stats }[]> {
+  const rows = (await sql<{ account: string; name: string; object_count: number; bytes_used: number; count: number; bytes: number }>`
+    select c.account, c.name, c.object_count, c.bytes_used, coalesce(s.count, 0) as count, coalesce(s.bytes, 0) as bytes
+    from pithos_containers c left join (
+      select account, container, count(*) as count, sum(size) as bytes from pithos_versions
+      where cluster = ${CLUSTER.normal} group by account, container) s on s.account = c.account and s.container = c.name
+    where c.object_count <> coalesce(s.count, 0) or c.bytes_used <> coalesce(s.bytes, 0)`.execute(ex)).rows;
+  const drift = rows.map((r) => ({ account: r.account, container: r.name,
+    recorded: { count: Number(r.object_count), bytes: Number(r.bytes_used) }, kept: { count: Number(r.count), bytes: Number(r.bytes) } }));
+  if (fix) {
+    for (const d of drift) {
+      await ex.updateTable('pithos_containers').set({ object_count: d.kept.count, bytes_used: d.kept.bytes })
+        .where('account', '=', d.account).where('name', '=', d.container).execute();
+    }
+  }
+  return drift;
 }
 
 export interface NameRange { after?: string; from?: string; before?: string; limit: number; descending?: boolean }
 
 /** Containers in byte order with their object count and bytes. */
 export async function listContainers(ex: Executor, account: string, range: NameRange, only?: string[]) {
-  let q = ex.selectFrom('pithos_containers as c')
-    .leftJoin(
-      (eb) => eb.selectFrom('pithos_versions').select((e) => ['container', e.fn.countAll<number>().as('count'), e.fn.sum<number>('size').as('bytes')])
-        .where('account', '=', account).where('cluster', '=', CLUSTER.normal).groupBy('container').as('s'),
-      (join) => join.onRef('s.container', '=', 'c.name'))
-    .select(['c.name', 'c.modified_at', 's.count', 's.bytes'])
-    .where('c.account', '=', account);
-  if (range.after !== undefined) q = q.where('c.name', '>', range.after);
-  if (range.from !== undefined) q = q.where('c.name', '>=', range.from);
-  if (range.before !== undefined) q = q.where('c.name', '<', range.before);
-  if (only) q = q.where('c.name', 'in', only.length ? only : ['']);
-  const rows = await q.orderBy('c.name', range.descending ? 'desc' : 'asc').limit(range.limit).execute();
-  return rows.map((r) => ({ name: r.name, modifiedAt: r.modified_at, count: Number(r.count ?? 0), bytes: Number(r.bytes ?? 0) }));
+  let q = ex.selectFrom('pithos_containers').select(['name', 'modified_at', 'object_count', 'bytes_used']).where('account', '=', account);
+  if (range.after !== undefined) q = q.where('name', '>', range.after);
+  if (range.from !== undefined) q = q.where('name', '>=', range.from);
+  if (range.before !== undefined) q = q.where('name', '<', range.before);
+  if (only) q = q.where('name', 'in', only.length ? only : ['']);
+  const rows = await q.orderBy('name', range.descending ? 'desc' : 'asc').limit(range.limit).execute();
+  return rows.map((r) => ({ name: r.name, modifiedAt: r.modified_at, count: Number(r.object_count), bytes: Number(r.bytes_used) }));
 }
 
 // ---- versions
@@ -130,13 +175,13 @@ export const setCluster = (ex: Executor, serial: number, cluster: number) =>
 export interface VersionScope { account: string; container: string; name?: string; clusters: 'all' | 'history'; until?: string }
 
 /** Deletes versions; returns their sizes and hashmaps (for the charge and the references). */
-export async function deleteVersions(ex: Executor, scope: VersionScope): Promise<{ size: number; hashes: string }[]> {
+export async function deleteVersions(ex: Executor, scope: VersionScope): Promise<{ size: number; hashes: string; cluster: number }[]> {
   let q = ex.deleteFrom('pithos_versions').where('account', '=', scope.account).where('container', '=', scope.container);
   if (scope.name !== undefined) q = q.where('name', '=', scope.name);
   if (scope.clusters === 'history') q = q.where('cluster', '=', CLUSTER.history);
   if (scope.until !== undefined) q = q.where('modified_at', '<=', scope.until);
-  const rows = await q.returning(['size', 'hashes']).execute();
-  return rows.map((r) => ({ size: Number(r.size), hashes: r.hashes }));
+  const rows = await q.returning(['size', 'hashes', 'cluster']).execute();
+  return rows.map((r) => ({ size: Number(r.size), hashes: r.hashes, cluster: Number(r.cluster) }));
 }
 
 export const updateVersion = (ex: Executor, serial: number, patch: { metadata?: string; content_type?: string; manifest?: string }) =>

@@ -66,6 +66,7 @@ export interface CommitOptions {
 export interface Committed { serial: number; uuid: string; modifiedAt: string }
 
 type Drop = (scope: store.VersionScope) => Promise<{ count: number; bytes: number }>;
+type Work<T> = (trx: Transaction<Schema>, drop: Drop, tally: store.ContainerTally) => Promise<T>;
 
 /** Some blocks of a hashmap are not in the store (409 with the list). */
 export class MissingBlocksError extends ApiError {
@@ -201,7 +202,7 @@ export class ObjectWriter {
   /** Makes a draft the current version of `target`, atomically with its quota charge. */
   async commit(target: ObjectPath, draft: Draft, options: CommitOptions): Promise<Committed> {
     try {
-      return await this.dropping(async (trx, drop) => {
+      return await this.dropping(async (trx, drop, tally) => {
         await this.lockPaths(trx, options.moveFrom ? [target, options.moveFrom] : [target]);
         const container = await store.findContainer(trx, target.account, target.container);
         if (!container) throw notFound(`Container ${target.container} does not exist`);
@@ -223,14 +224,17 @@ export class ObjectWriter {
         const deltas = new Map<string, number>([[target.account, draft.size]]);
         const credit = (account: string, bytes: number) => deltas.set(account, (deltas.get(account) ?? 0) - bytes);
         if (current && container.versioning === 'none') credit(target.account, (await drop({ ...target, clusters: 'all' })).bytes);
-        else if (current) await store.setCluster(trx, current.serial, CLUSTER.history);
+        else if (current) {
+          await store.setCluster(trx, current.serial, CLUSTER.history);
+          tally.add(target.account, target.container, -1, -current.size);
+        }
         if (source && options.moveFrom) {
           credit(source.account, (await drop({ ...options.moveFrom, clusters: 'all' })).bytes);
           await forgetPath(trx, options.moveFrom);
         }
         await this.charge(trx, deltas, `write ${pathKey(target)}`);
         if (container.quota > 0 && draft.size > 0) {
-          const used = (await store.containerStats(trx, target.account, target.container)).bytes;
+          const used = container.bytes_used + tally.bytesOf(target.account, target.container);
           if (used + draft.size > container.quota) throw overLimit(`Container ${target.container} quota of ${container.quota} bytes exceeded`);
         }
 
@@ -242,6 +246,7 @@ export class ObjectWriter {
           content_type: draft.contentType, metadata: JSON.stringify(draft.metadata), manifest: draft.manifest,
           modified_at: modifiedAt, modified_by: options.modifiedBy,
         });
+        tally.add(target.account, target.container, 1, draft.size);
         await addRefs(trx, target.account, draft.hashes);
         if (options.sharing) await store.setGrants(trx, target.account, target.container, target.name, options.sharing);
         if (options.publish !== undefined) await setPublished(trx, target, options.publish);
@@ -295,15 +300,23 @@ export class ObjectWriter {
    * many and the bytes they were charged); once it commits, the blocks that nothing needs any
    * more are deleted at once, so that deleting and writing again cannot pile up garbage.
    */
-  private async dropping<T>(work: (trx: Transaction<Schema>, drop: Drop) => Promise<T>): Promise<T> {
+  private async dropping<T>(work: Work<T>): Promise<T> {
     const released = new Set<string>();
-    const result = await withTransaction(this.database, (trx) => work(trx, async (scope) => {
-      const rows = await store.deleteVersions(trx, scope);
-      const hashes = rows.flatMap((r) => splitHashes(r.hashes));
-      await removeRefs(trx, scope.account, hashes);
-      for (const hash of hashes) released.add(hash);
-      return { count: rows.length, bytes: rows.reduce((sum, r) => sum + r.size, 0) };
-    }));
+    const result = await withTransaction(this.database, async (trx) => {
+      // Counters of current objects change with the transaction's own changes (store.ts).
+      const tally = new store.ContainerTally();
+      const done = await work(trx, async (scope) => {
+        const rows = await store.deleteVersions(trx, scope);
+        const hashes = rows.flatMap((r) => splitHashes(r.hashes));
+        await removeRefs(trx, scope.account, hashes);
+        for (const hash of hashes) released.add(hash);
+        const current = rows.filter((r) => r.cluster === CLUSTER.normal);
+        tally.add(scope.account, scope.container, -current.length, -current.reduce((sum, r) => sum + r.size, 0));
+        return { count: rows.length, bytes: rows.reduce((sum, r) => sum + r.size, 0) };
+      }, tally);
+      await store.tallyContainers(trx, tally);
+      return done;
+    });
     if (released.size) await this.reclaim([...released]);
     return result;
   }
