@@ -107,6 +107,7 @@ for (const database of await testDatabases()) {
       assert.equal((await a('DELETE', url(alice.id, 'box'))).status, 204, 'then it deletes');
       await exact(alice);
       assert.deepEqual(await plane.pithos.housekeeping.reconcileCharges(false), []);
+      assert.deepEqual(await plane.pithos.housekeeping.reconcileCounters(false), [], 'container counters match their objects');
     });
 
     it("container delete (kamaki sends ?until=<seconds with a fraction>) deletes, as Pithos ignores an until that is not whole", async () => {

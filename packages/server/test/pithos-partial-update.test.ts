@@ -34,6 +34,7 @@ for (const database of await testDatabases()) {
       assert.equal((await diskspace(plane, user)).usage, await keptBytes(plane, user.id));
       assert.equal((await diskspace(plane, user)).pending, 0);
       assert.deepEqual(await plane.pithos.housekeeping.reconcileCharges(false), []);
+      assert.deepEqual(await plane.pithos.housekeeping.reconcileCounters(false), [], 'container counters match their objects');
     };
     const update = (call: Call, path: string, headers: Record<string, string>, body?: string | Buffer) =>
       call('POST', `${path}?update&format=json`, { headers: { 'content-type': 'application/octet-stream', ...headers }, body });
