@@ -1,132 +1,198 @@
-// Pithos+ transfer speed against baselines measured in the same run, on one file of random
-// data (1 GiB by default):
-// - upload MiB/s through `oceanos file upload` and through `swift upload`, divided by the
-//   lower of a raw disk write (`dd oflag=direct`) and a plain Node loopback upload; goal ≥ 0.5;
-// - the time to upload the same bytes again under a new name, divided by the time
-//   `openssl dgst -sha256` takes to read and hash the file; goal ≤ 1.25;
-// - download MiB/s (a plain HTTP GET, and `oceanos file download`, which also verifies)
-//   over a plain Node loopback download; goal ≥ 0.7.
-// A real `oceanos serve` process is started in a temporary data dir next to the file.
-// Usage: node --import tsx bench/storage.ts [--mib 1024] [--dir /var/tmp]
+// Pithos+ transfer speed, side by side with OpenStack Swift 2.30 (Debian's packages, started
+// here by test/swift-compare/swift-peer.sh when installed) and against this machine's limits,
+// all measured in the same run on files of fresh random data (1 GiB by default), so that no
+// upload is helped by blocks an earlier one stored:
+// - `curl -T` PUT and `swift upload` through oceanos over the same client against Swift: ≥ 1.5;
+// - `oceanos file upload` over `swift upload` against Swift: ≥ 2;
+// - every upload path over the durable write limit, the block store's own pattern (4 MiB
+//   blocks written, fsynced and renamed by LocalBlockStore) at its best parallelism: ≥ 0.5
+//   for the CLI;
+// - the same data again under a new name over `openssl dgst -sha256` of it: ≤ 1.25;
+// - verified `oceanos file download` over a plain Node loopback GET: ≥ 0.7; `curl` GET over
+//   Swift's: ≥ 2.
+// Each oceanos upload also prints the server's CPU-seconds per GiB (all its threads).
+// Usage: node --import tsx bench/storage.ts [--mib 1024] [--dir /var/tmp] [--no-swift]
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomFillSync } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomFillSync } from 'node:crypto';
-import { OCEANOS_BIN, startServe } from '../test/e2e/serve-process.ts';
+import { blockHash } from '@oceanos/contract';
+import { LocalBlockStore } from '../packages/server/src/storage/local-block-store.ts';
+import { OCEANOS_BIN, adminToken, readOpenrc, startServe } from '../test/e2e/serve-process.ts';
 
-const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, dir: { type: 'string', default: '/var/tmp' } } });
+const { values } = parseArgs({ options: {
+  mib: { type: 'string', default: '1024' }, dir: { type: 'string', default: '/var/tmp' }, 'no-swift': { type: 'boolean', default: false },
+} });
 const MIB = Number(values.mib);
+const BYTES = MIB * 1024 * 1024;
+const BLOCK = 4 * 1024 * 1024;
 const work = mkdtempSync(join(values.dir!, 'oceanos-bench-storage-'));
-const file = join(work, 'random.bin');
-const bytes = MIB * 1024 * 1024;
+// Swift's servers drop to the swift user, who must reach their configs below this folder.
+execFileSync('chmod', ['755', work]);
+const file = (name: string) => join(work, `${name}.bin`);
 
-function makeFile() {
+function makeFile(path: string) {
   const chunk = Buffer.alloc(16 * 1024 * 1024);
-  writeFileSync(file, '');
-  for (let written = 0; written < bytes; written += chunk.length) {
+  writeFileSync(path, '');
+  for (let written = 0; written < BYTES; written += chunk.length) {
     randomFillSync(chunk);
-    writeFileSync(file, chunk.subarray(0, Math.min(chunk.length, bytes - written)), { flag: 'a' });
+    writeFileSync(path, chunk.subarray(0, Math.min(chunk.length, BYTES - written)), { flag: 'a' });
   }
+  execFileSync('cat', [path], { stdio: ['ignore', 'ignore', 'inherit'] }); // in the page cache, as for every reader
 }
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
-function timed(run: () => void): number {
-  const start = process.hrtime.bigint();
-  run();
-  return seconds(start);
-}
-async function timedAsync(run: () => Promise<unknown>): Promise<number> {
+async function timed(run: () => unknown): Promise<number> {
+  execFileSync('sync');
   const start = process.hrtime.bigint();
   await run();
   return seconds(start);
 }
+const mibps = (s: number) => MIB / s;
 
-/** A plain Node server in its own process: uploads are read and dropped, downloads stream the file. */
-async function loopbackServer(): Promise<{ port: number; stop(): void }> {
+/** CPU-seconds (user + system, all threads) a process has used so far. */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The block store's own durable write pattern on new blocks, `parallel` at a time: MiB/s. */
+async function durableWrites(parallel: number): Promise<number> {
+  const store = new LocalBlockStore(join(work, `durable-${parallel}`));
+  // Made and hashed before the clock starts: hashing is the store's caller's work.
+  const blocks = Array.from({ length: BYTES / BLOCK }, () => randomFillSync(store.buffers.take()));
+  const hashes = blocks.map((b) => blockHash(b));
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    for (let i = next++; i < blocks.length; i = next++) await store.put(blocks[i]!, hashes[i]);
+  }));
+  const took = seconds(start);
+  rmSync(join(work, `durable-${parallel}`), { recursive: true, force: true });
+  return mibps(took);
+}
+
+/** A plain Node server in its own process that streams a file: the loopback GET baseline. */
+async function loopbackGet(path: string): Promise<number> {
   const source = `
     const { createServer } = require('node:http');
     const { createReadStream } = require('node:fs');
-    const server = createServer((req, res) => {
-      if (req.method === 'PUT') { req.on('data', () => {}); req.on('end', () => res.end('ok')); return; }
-      createReadStream(${JSON.stringify(file)}, { highWaterMark: 1024 * 1024 }).pipe(res);
-    });
+    const server = createServer((req, res) => createReadStream(${JSON.stringify(path)}, { highWaterMark: 1024 * 1024 }).pipe(res));
     server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));`;
   const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((ok) => child.stdout.once('data', (d) => ok(Number(String(d).trim()))));
-  return { port, stop: () => child.kill() };
+  try {
+    return await timed(() => httpGet(`http://127.0.0.1:${port}/`));
+  } finally {
+    child.kill();
+  }
 }
 
-function httpPut(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((ok, fail) => {
-    const req = request(url, { method: 'PUT', headers: { 'content-length': String(bytes), ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => ok(res.statusCode!));
-    });
-    req.on('error', fail);
-    createReadStream(file, { highWaterMark: 1024 * 1024 }).pipe(req);
-  });
-}
-
-function httpGet(url: string, headers: Record<string, string> = {}): Promise<number> {
+function httpGet(url: string, headers: Record<string, string> = {}): Promise<void> {
   return new Promise((ok, fail) => {
     request(url, { headers }, (res) => {
       let received = 0;
       res.on('data', (d: Buffer) => { received += d.length; });
-      res.on('end', () => (received === bytes ? ok(res.statusCode!) : fail(new Error(`got ${received} of ${bytes} bytes`))));
+      res.on('end', () => (received === BYTES ? ok() : fail(new Error(`GET ${url}: ${res.statusCode}, ${received} of ${BYTES} bytes`))));
     }).on('error', fail).end();
   });
 }
 
-console.log(`# Pithos+ storage benchmark: ${MIB} MiB of random data in ${work}`);
-makeFile();
-execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'] }); // warm the page cache
+/** A Swift-API endpoint: its storage URL and a token. */
+interface Endpoint { url: string; token: string }
 
-// ---- baselines
-const ddSeconds = timed(() => execFileSync('dd', [`if=${file}`, `of=${join(work, 'dd.out')}`, 'bs=4M', 'oflag=direct'], { stdio: 'ignore' }));
-rmSync(join(work, 'dd.out'));
-const openssl = timed(() => execFileSync('openssl', ['dgst', '-sha256', file], { stdio: 'ignore' }));
-const loopback = await loopbackServer();
-const loopUp = await timedAsync(() => httpPut(`http://127.0.0.1:${loopback.port}/`));
-const loopDown = await timedAsync(() => httpGet(`http://127.0.0.1:${loopback.port}/`));
-loopback.stop();
-const mibps = (s: number) => MIB / s;
-const uploadBaseline = Math.min(mibps(ddSeconds), mibps(loopUp));
+const curlPut = (at: Endpoint, path: string, object: string) => {
+  const code = execFileSync('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-T', path, '-H', `x-auth-token: ${at.token}`, `${at.url}/bench/${object}`], { encoding: 'utf8' });
+  if (code !== '201') throw new Error(`curl PUT ${object}: ${code}`);
+};
+const swiftUpload = (at: Endpoint, path: string, object: string) =>
+  execFileSync('swift', ['--os-storage-url', at.url, '--os-auth-token', at.token, 'upload', 'bench', path, '--object-name', object], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '', HOME: work } });
+
+// ---- data and baselines
+console.log(`# Pithos+ storage benchmark: ${MIB} MiB of random data per file, in ${work}`);
+for (const name of ['curl', 'swift', 'cli']) makeFile(file(name));
+let durable = 0;
+for (const parallel of [1, 4, 8]) durable = Math.max(durable, await durableWrites(parallel));
+const openssl = await timed(() => execFileSync('openssl', ['dgst', '-sha256', file('cli')], { stdio: 'ignore' }));
+const loopback = await loopbackGet(file('curl'));
+
+// ---- Swift, when installed
+interface Figures { curlPut: number; swiftUpload: number; curlGet: number }
+let swift: Figures | undefined;
+const peer = join(import.meta.dirname, '..', 'test', 'swift-compare', 'swift-peer.sh');
+const peerEnv = { ...process.env, SWIFT_PEER_DIR: join(work, 'swift'), SWIFT_PEER_PORT: '18280' };
+if (values['no-swift'] || !existsSync('/usr/bin/swift-proxy-server')) {
+  console.log('# Swift is not installed here (apt-get install swift swift-proxy swift-account swift-container swift-object memcached): its columns are left out');
+} else {
+  mkdirSync(peerEnv.SWIFT_PEER_DIR);
+  const base = execFileSync('bash', [peer, 'start'], { env: peerEnv, encoding: 'utf8' }).trim();
+  try {
+    const auth = await fetch(`${base}/auth/v1.0`, { headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } });
+    const at = { url: auth.headers.get('x-storage-url')!, token: auth.headers.get('x-auth-token')! };
+    await fetch(`${at.url}/bench`, { method: 'PUT', headers: { 'x-auth-token': at.token } });
+    swift = {
+      curlPut: await timed(() => curlPut(at, file('curl'), 'curl.bin')),
+      swiftUpload: await timed(() => swiftUpload(at, file('swift'), 'swift.bin')),
+      curlGet: await timed(() => httpGet(`${at.url}/bench/curl.bin`, { 'x-auth-token': at.token })),
+    };
+  } finally {
+    execFileSync('bash', [peer, 'stop'], { env: peerEnv, stdio: 'inherit' });
+  }
+}
 
 // ---- oceanos
 const serve = await startServe(join(work, 'data'));
+const cpu: Record<string, number> = {};
+/** Times `run` and records the server's CPU-seconds per GiB under `name`. */
+async function measured(name: string, run: () => unknown): Promise<number> {
+  const before = cpuOf(serve.child.pid!);
+  const took = await timed(run);
+  cpu[name] = (cpuOf(serve.child.pid!) - before) * 1024 / MIB;
+  return took;
+}
 try {
-  const openrc = readFileSync(join(work, 'data', 'admin-openrc.sh'), 'utf8');
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: work };
-  for (const m of openrc.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1');
-  const account = env.OS_PROJECT_ID!;
+  const env: Record<string, string> = { ...readOpenrc(join(work, 'data', 'admin-openrc.sh')), PATH: process.env.PATH ?? '', HOME: work };
+  const at = { url: `${serve.url}/object-store/v1/${env.OS_PROJECT_ID}`, token: await adminToken(serve.url, join(work, 'data')) };
+  await fetch(`${at.url}/bench`, { method: 'PUT', headers: { 'x-auth-token': at.token } });
   const oceanos = (...args: string[]) => execFileSync(process.execPath, [OCEANOS_BIN, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const token = execFileSync(process.execPath, [OCEANOS_BIN, 'user', 'authenticate', '--output', 'json'], { env, encoding: 'utf8' });
-  const auth = { 'x-auth-token': JSON.parse(token).id as string };
-  oceanos('container', 'create', 'bench');
+  oceanos('user', 'authenticate');
 
-  const cliUpload = timed(() => oceanos('file', 'upload', file, '/bench/cli.bin', '--no-progress'));
-  // The MD5 of a hashmap upload is computed after it, in the background; let it finish so
-  // that it does not slow the next measure down.
-  await httpGet(`${serve.url}/object-store/v1/${account}/bench/cli.bin`, auth);
-  const again = timed(() => oceanos('file', 'upload', file, '/bench/again.bin', '--no-progress'));
-  const swiftUpload = timed(() => execFileSync('swift', ['upload', 'bench', file, '--object-name', 'swift.bin'], { env, stdio: 'ignore' }));
-  const objectUrl = `${serve.url}/object-store/v1/${account}/bench/cli.bin`;
-  const httpDown = await timedAsync(() => httpGet(objectUrl, auth));
-  const cliDown = timed(() => oceanos('file', 'download', '/bench/cli.bin', join(work, 'down.bin'), '--no-progress'));
-  if (statSync(join(work, 'down.bin')).size !== bytes) throw new Error('download size differs');
+  const ours = {
+    curlPut: await measured('curl PUT', () => curlPut(at, file('curl'), 'curl.bin')),
+    swiftUpload: await measured('swift upload', () => swiftUpload(at, file('swift'), 'swift.bin')),
+    cliUpload: await measured('oceanos file upload', () => oceanos('file', 'upload', file('cli'), '/bench/cli.bin', '--no-progress')),
+  };
+  // A hashmap upload's MD5 is computed after it, in the background: let it end first.
+  await httpGet(`${at.url}/bench/cli.bin`, { 'x-auth-token': at.token });
+  const again = await measured('same data again', () => oceanos('file', 'upload', file('cli'), '/bench/again.bin', '--no-progress'));
+  const curlGet = await measured('curl GET', () => httpGet(`${at.url}/bench/curl.bin`, { 'x-auth-token': at.token }));
+  const download = join(work, 'down.bin');
+  const cliDown = await measured('oceanos file download', () => oceanos('file', 'download', '/bench/cli.bin', download, '--no-progress'));
+  if (createHash('sha256').update(readFileSync(download)).digest('hex') !== createHash('sha256').update(readFileSync(file('cli'))).digest('hex')) {
+    throw new Error('the downloaded file differs');
+  }
+  rmSync(download);
 
-  const row = (what: string, value: string, ratio: number, goal: string, met: boolean) =>
-    console.log(`| ${what} | ${value} | ${ratio.toFixed(2)} | ${goal} | ${met ? 'yes' : 'NO'} |`);
-  console.log(`\nbaselines: dd oflag=direct ${mibps(ddSeconds).toFixed(0)} MiB/s, Node loopback upload ${mibps(loopUp).toFixed(0)} MiB/s, ` +
-    `Node loopback download ${mibps(loopDown).toFixed(0)} MiB/s, openssl dgst -sha256 ${openssl.toFixed(2)} s\n`);
-  console.log('| measure | value | ratio | goal | met |\n|---|---|---|---|---|');
-  row('upload, oceanos file upload', `${mibps(cliUpload).toFixed(0)} MiB/s`, mibps(cliUpload) / uploadBaseline, '≥ 0.5 of min(dd, loopback)', mibps(cliUpload) / uploadBaseline >= 0.5);
-  row('upload, swift upload', `${mibps(swiftUpload).toFixed(0)} MiB/s`, mibps(swiftUpload) / uploadBaseline, '≥ 0.5 of min(dd, loopback)', mibps(swiftUpload) / uploadBaseline >= 0.5);
-  row('same bytes again, new name', `${again.toFixed(2)} s`, again / openssl, '≤ 1.25 × openssl', again / openssl <= 1.25);
-  row('download, HTTP GET', `${mibps(httpDown).toFixed(0)} MiB/s`, mibps(httpDown) / mibps(loopDown), '≥ 0.7 of loopback', mibps(httpDown) / mibps(loopDown) >= 0.7);
-  row('download, oceanos file download (verified)', `${mibps(cliDown).toFixed(0)} MiB/s`, mibps(cliDown) / mibps(loopDown), '≥ 0.7 of loopback', mibps(cliDown) / mibps(loopDown) >= 0.7);
+  console.log(`\nbaselines: durable 4 MiB block writes (LocalBlockStore, best of 1/4/8 at a time) ${durable.toFixed(0)} MiB/s, ` +
+    `openssl dgst -sha256 ${openssl.toFixed(2)} s, Node loopback GET ${mibps(loopback).toFixed(0)} MiB/s` +
+    (swift ? `\nSwift 2.30: curl PUT ${mibps(swift.curlPut).toFixed(0)} MiB/s, swift upload ${mibps(swift.swiftUpload).toFixed(0)} MiB/s, curl GET ${mibps(swift.curlGet).toFixed(0)} MiB/s` : ''));
+  console.log(`oceanos server CPU-seconds per GiB: ${Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}\n`);
+  console.log('| measure | oceanos | ratio | goal | met |\n|---|---|---|---|---|');
+  const row = (what: string, value: string, ratio: number | undefined, goal: string, met?: (r: number) => boolean) =>
+    console.log(`| ${what} | ${value} | ${ratio === undefined ? '—' : ratio.toFixed(2)} | ${goal} | ${ratio === undefined ? '(no Swift)' : !met ? '' : met(ratio) ? 'yes' : 'NO'} |`);
+  const speed = (s: number) => `${mibps(s).toFixed(0)} MiB/s`;
+  row('curl -T PUT, over Swift\'s', speed(ours.curlPut), swift && swift.curlPut / ours.curlPut, '≥ 1.5', (r) => r >= 1.5);
+  row('swift upload, over Swift\'s', speed(ours.swiftUpload), swift && swift.swiftUpload / ours.swiftUpload, '≥ 1.5', (r) => r >= 1.5);
+  row('oceanos file upload, over swift upload to Swift', speed(ours.cliUpload), swift && swift.swiftUpload / ours.cliUpload, '≥ 2', (r) => r >= 2);
+  for (const [what, s] of [['curl -T PUT', ours.curlPut], ['swift upload', ours.swiftUpload]] as const) {
+    row(`${what}, over the durable write limit`, speed(s), mibps(s) / durable, '(reported)');
+  }
+  row('oceanos file upload, over the durable write limit', speed(ours.cliUpload), mibps(ours.cliUpload) / durable, '≥ 0.5', (r) => r >= 0.5);
+  row('same data again under a new name, over openssl', `${again.toFixed(2)} s`, again / openssl, '≤ 1.25', (r) => r <= 1.25);
+  row('oceanos file download (verified), over loopback GET', speed(cliDown), loopback / cliDown, '≥ 0.7', (r) => r >= 0.7);
+  row('curl GET, over Swift\'s', speed(curlGet), swift && swift.curlGet / curlGet, '≥ 2', (r) => r >= 2);
 } finally {
   await serve.stop();
   rmSync(work, { recursive: true, force: true });
