@@ -127,3 +127,15 @@ export const computeSerialsMigration: Migration = {
 
 /** A canonical positive integer, as kamaki sends ids. */
 export const isSerial = (ref: string) => /^[1-9][0-9]{0,14}$/.test(ref);
+
+/** Server lists page in the database, newest first (Nova) or by integer id (Cyclades). */
+export const serverPagingMigration: Migration = {
+  id: '0017-server-paging',
+  async up(db: Kysely<any>) {
+    for (const statement of [
+      sql`create index servers_user_created on servers (user_id, created_at, id)`,
+      sql`create index servers_created on servers (created_at, id)`,
+      sql`create index servers_user_serial on servers (user_id, serial)`,
+    ]) await statement.execute(db);
+  },
+};

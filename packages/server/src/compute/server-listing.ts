@@ -8,9 +8,11 @@ import type { ComputeCaller } from './caller.ts';
 import { novaAtLeast, type ComputeApi } from './microversion.ts';
 import { AVAILABILITY_ZONE, SINCE } from './nova-versions.ts';
 import { cycladesStatus, serverStatus } from './server-states.ts';
-import { listServers, type ServerQuery, type ServerRow } from './server-store.ts';
+import { findServer, pageOfServers, type ServerQuery, type ServerRow } from './server-store.ts';
 
 export const MAX_LIMIT = 1000;
+/** Rows read at a time when filters the database cannot apply thin them out. */
+const FILTERED_BATCH = 200;
 
 /** The statuses Nova knows; from 2.38 filtering on another is a 400. */
 const NOVA_STATUSES = new Set([
@@ -76,44 +78,52 @@ export async function listPage(ex: Executor, caller: ComputeCaller, query: Query
   const flavor = one(query, 'flavor');
   if (flavor) filter.flavorId = flavor.slice(flavor.lastIndexOf('/') + 1);
 
-  let rows = await listServers(ex, filter);
-  if (before !== undefined) rows = rows.filter((r) => r.updated_at <= before);
-  // Cyclades lists by id, oldest first; Nova newest first.
-  if (api.synnefo) rows.sort((a, b) => a.serial - b.serial);
+  // What the database cannot judge is judged here, row by row, as pages are read.
+  const tests: ((row: ServerRow) => boolean)[] = [];
   const name = one(query, 'name');
   if (name) {
     const pattern = namePattern(name);
-    rows = rows.filter((r) => pattern.test(r.name));
+    tests.push((r) => pattern.test(r.name));
   }
   // Nova takes several statuses (any of them), as it takes several sort keys (SERVER_LIST_REPEATABLE).
   const statuses = list(query, 'status').map((s) => s.toUpperCase());
   const unknown = statuses.find((s) => !NOVA_STATUSES.has(s));
   if (unknown !== undefined && novaAtLeast(api, SINCE.strictStatusFilter)) throw badRequest('Invalid status value');
   const statusOf = api.synnefo ? cycladesStatus : serverStatus;
-  if (statuses.length) rows = rows.filter((r) => statuses.includes(statusOf(r.vm_state, r.task_state)));
+  if (statuses.length) tests.push((r) => statuses.includes(statusOf(r.vm_state, r.task_state)));
   // Admins filter on these always, others from 2.83 (before, Nova drops them silently).
   if (!api.synnefo && (caller.admin || novaAtLeast(api, SINCE.userServerFilters))) {
     for (const [param, value] of Object.entries(EXACT_FILTERS)) {
       const wanted = one(query, param);
-      if (wanted !== undefined) rows = rows.filter((r) => value(r) === wanted);
+      if (wanted !== undefined) tests.push((r) => value(r) === wanted);
     }
     for (const [param, value] of Object.entries(REGEX_FILTERS)) {
       const wanted = one(query, param);
       if (wanted === undefined) continue;
       const pattern = namePattern(wanted, param);
-      rows = rows.filter((r) => pattern.test(value(r) ?? ''));
+      tests.push((r) => pattern.test(value(r) ?? ''));
     }
   }
 
   const limit = parseLimit(one(query, 'limit'));
   const marker = one(query, 'marker');
+  let after: ServerRow | undefined;
   if (marker) {
-    const at = rows.findIndex((r) => r.id === marker || String(r.serial) === marker);
-    if (at < 0) throw badRequest(`marker [${marker}] not found`);
-    rows = rows.slice(at + 1);
+    after = await findServer(ex, marker);
+    if (!after || (filter.userId !== undefined && after.user_id !== filter.userId)) throw badRequest(`marker [${marker}] not found`);
   }
-  const page = rows.slice(0, limit);
-  return { rows: page, limit, ...(rows.length > limit && page.length > 0 ? { next: page[page.length - 1]!.id } : {}) };
+  // Pages are read in the database's order (an index serves it) from the marker on, one more
+  // row than asked to know whether a next page exists; filtered rows need more reads.
+  const paging = { ...filter, before, order: api.synnefo ? 'serial' as const : 'newest' as const, limit: tests.length ? Math.max(limit + 1, FILTERED_BATCH) : limit + 1 };
+  const found: ServerRow[] = [];
+  for (;;) {
+    const rows = await pageOfServers(ex, { ...paging, after });
+    found.push(...rows.filter((r) => tests.every((test) => test(r))));
+    if (found.length > limit || rows.length < paging.limit) break;
+    after = rows[rows.length - 1];
+  }
+  const page = found.slice(0, limit);
+  return { rows: page, limit, ...(found.length > limit && page.length > 0 ? { next: page[page.length - 1]!.id } : {}) };
 }
 
 function time(query: Query, name: string): string | undefined {

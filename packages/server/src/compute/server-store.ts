@@ -70,16 +70,44 @@ export interface ServerQuery {
   since?: string;
   imageId?: string;
   flavorId?: string;
-  vmState?: VmState;
 }
 
-/** Servers newest first (Nova's default order), deleted ones only with `since`. */
-export async function listServers(ex: Executor, q: ServerQuery): Promise<ServerRow[]> {
+/** Where a page of servers starts and how many it holds, in Nova's order or Cyclades'. */
+export interface ServerPaging {
+  /** Servers changed at or before this time (with `since`). */
+  before?: string;
+  /** Cyclades lists by integer id, oldest first; Nova newest first. */
+  order: 'newest' | 'serial';
+  /** The page starts after this server (the last of the previous page). */
+  after?: ServerRow;
+  limit: number;
+}
+
+/** One page of servers, read in the database's order from where the last one ended. */
+export async function pageOfServers(ex: Executor, q: ServerQuery & ServerPaging): Promise<ServerRow[]> {
   let query = ex.selectFrom('servers').selectAll();
   if (q.userId !== undefined) query = query.where('user_id', '=', q.userId);
   query = q.since === undefined ? query.where('vm_state', '!=', 'deleted') : query.where('updated_at', '>=', q.since);
+  if (q.before !== undefined) query = query.where('updated_at', '<=', q.before);
   if (q.imageId !== undefined) query = query.where('image_id', '=', q.imageId);
   if (q.flavorId !== undefined) query = query.where('flavor_id', '=', q.flavorId);
+  const after = q.after;
+  if (q.order === 'serial') {
+    if (after) query = query.where('serial', '>', after.serial);
+    return query.orderBy('serial', 'asc').limit(q.limit).execute();
+  }
+  if (after) {
+    query = query.where((eb) => eb.or([
+      eb('created_at', '<', after.created_at),
+      eb.and([eb('created_at', '=', after.created_at), eb('id', '<', after.id)]),
+    ]));
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
+}
+
+/** Every server not deleted (only those in `vmState` when given): for the reconciler and resize confirmation. */
+export async function listServers(ex: Executor, q: { vmState?: VmState } = {}): Promise<ServerRow[]> {
+  let query = ex.selectFrom('servers').selectAll().where('vm_state', '!=', 'deleted');
   if (q.vmState !== undefined) query = query.where('vm_state', '=', q.vmState);
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
 }

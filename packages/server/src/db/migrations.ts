@@ -2,7 +2,7 @@
 // transactional on both SQLite and PostgreSQL), so a migration applies whole or not at all.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { computeMigration, computeResizeMigration, computeSerialsMigration } from '../compute/migration.ts';
+import { computeMigration, computeResizeMigration, computeSerialsMigration, serverPagingMigration } from '../compute/migration.ts';
 import { consoleIssuerMigration, consoleMigration } from '../console/migration.ts';
 import { loginThrottleMigration, loginThrottleUsersMigration } from '../identity/throttle-migration.ts';
 import { imagesMigration } from '../images/migration.ts';
@@ -126,4 +126,5 @@ export const migrations: Migration[] = [
   loginThrottleUsersMigration,
   computeSerialsMigration,
   pithosCountersMigration,
+  serverPagingMigration,
 ];
