@@ -51,16 +51,24 @@ export async function uploadFile(storage: StorageApi, localPath: string, contain
     let roundDone = 0;
     onProgress?.({ phase: 'uploading', done: 0, total: roundBytes });
     const file = await open(localPath, 'r');
+    // One buffer per request in flight, reused: a new 4 MiB buffer per block costs more (the
+    // kernel maps and faults in its pages) than reading the block into it.
+    const free = Array.from({ length: concurrency }, () => Buffer.allocUnsafeSlow(BLOCK_SIZE));
     try {
       await forEachConcurrently(indexes, concurrency, async (index) => {
-        const block = Buffer.allocUnsafe(blockLength(map.bytes, index));
-        const { bytesRead } = await file.read(block, 0, block.length, index * BLOCK_SIZE);
-        const [stored] = bytesRead === block.length ? await storage.uploadBlocks(container, block) : [];
-        if (stored !== map.hashes[index]) throw new TransferError(`${localPath} changed while it was uploaded (block ${index}); upload it again`);
-        result.blocksSent++;
-        result.bytesSent += block.length;
-        roundDone += block.length;
-        onProgress?.({ phase: 'uploading', done: roundDone, total: roundBytes });
+        const buffer = free.pop()!;
+        try {
+          const block = buffer.subarray(0, blockLength(map.bytes, index));
+          const { bytesRead } = await file.read(block, 0, block.length, index * BLOCK_SIZE);
+          const [stored] = bytesRead === block.length ? await storage.uploadBlocks(container, block) : [];
+          if (stored !== map.hashes[index]) throw new TransferError(`${localPath} changed while it was uploaded (block ${index}); upload it again`);
+          result.blocksSent++;
+          result.bytesSent += block.length;
+          roundDone += block.length;
+          onProgress?.({ phase: 'uploading', done: roundDone, total: roundBytes });
+        } finally {
+          free.push(buffer);
+        }
       });
     } finally {
       await file.close();
